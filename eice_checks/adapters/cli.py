@@ -1,0 +1,99 @@
+"""The eice-checks command: ``main(argv) -> int`` so hooks and tests call it without a subprocess."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Optional, Sequence
+
+from .. import __version__
+from ..config import Config, ConfigError, find_pyproject, load_config, parse_rule_ids
+from ..engine import Report, run
+from ..rules import CATALOG
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    rules = "\n".join(f"  {r.id}  {r.severity:<7}  {r.name}" for r in CATALOG)
+    parser = argparse.ArgumentParser(
+        prog="eice-checks",
+        description="Check that EC2 Instance Connect Endpoints in CloudFormation and Terraform can reach their instances.",
+        epilog=f"rules:\n{rules}\n\nexit status: 0 no finding at or above --fail-on, 1 findings, 2 usage error or nothing readable.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH",
+                        help="files or directories to scan (default: .)")
+    parser.add_argument("-f", "--format", choices=FORMATS, default="text", help="output format (default: text)")
+    parser.add_argument("--fail-on", choices=("error", "warning", "info", "never"),
+                        help="lowest severity that makes the exit status 1 (default: error)")
+    parser.add_argument("--admin-ports", metavar="PORTS", help="comma-separated TCP ports the endpoint tunnels to (default: 22,3389)")
+    parser.add_argument("--enable", metavar="IDS", help="run only these rules, e.g. EICE001,EICE002")
+    parser.add_argument("--disable", metavar="IDS", help="skip these rules, e.g. EICE007")
+    parser.add_argument("--config", metavar="FILE", help="pyproject.toml to read [tool.eice-checks] from (default: the nearest one)")
+    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour text output (default: auto)")
+    parser.add_argument("--version", action="version", version=f"eice-checks {__version__}")
+    return parser
+
+
+def _config(args: argparse.Namespace) -> Config:
+    config = load_config(args.config or find_pyproject())
+    ports = None
+    if args.admin_ports:
+        try:
+            ports = tuple(int(p) for p in args.admin_ports.split(",") if p.strip())
+        except ValueError:
+            raise ConfigError(f"--admin-ports takes comma-separated numbers, not {args.admin_ports!r}") from None
+    return config.updated(
+        fail_on=args.fail_on, admin_ports=ports,
+        enable=parse_rule_ids(args.enable) if args.enable else None,
+        disable=parse_rule_ids(args.disable) if args.disable else None,
+    )
+
+
+def _render(report: Report, fmt: str, colour: bool) -> str:
+    if fmt == "json":
+        from .report_machine import render_json
+        return render_json(report)
+    if fmt == "github":
+        from .report_machine import render_github
+        return render_github(report)
+    if fmt == "sarif":
+        from .report_sarif import render_sarif
+        return render_sarif(report)
+    from .report_text import render
+    return render(report, colour)
+
+
+def _use_colour(choice: str) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits on --help/--version (0) and bad usage (2)
+        return int(exc.code or 0)
+    try:
+        config = _config(args)
+    except ConfigError as exc:
+        print(f"eice-checks: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    report = run(args.paths, config)
+    for path in report.scanned.missing:
+        print(f"eice-checks: {path}: no such file or directory", file=sys.stderr)
+    output = _render(report, args.format, _use_colour(args.color))
+    if output:
+        print(output)
+    if report.scanned.missing:
+        return EXIT_USAGE
+    if report.scanned.candidates and not report.scanned.read:
+        print("eice-checks: none of the files found could be read", file=sys.stderr)
+        return EXIT_USAGE
+    if not report.scanned.candidates:
+        print("eice-checks: no CloudFormation templates or Terraform files found", file=sys.stderr)
+    return EXIT_FINDINGS if report.failing() else EXIT_OK

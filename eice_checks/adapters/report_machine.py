@@ -1,0 +1,41 @@
+"""Machine output: the versioned JSON contract (DESIGN.md) and GitHub Actions workflow commands."""
+from __future__ import annotations
+
+import json
+
+from ..engine import Report
+
+JSON_VERSION = 1
+_GITHUB_LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def render_json(report: Report) -> str:
+    return json.dumps({
+        "version": JSON_VERSION,
+        "findings": [f.as_dict() for f in report.findings],
+        "errors": [{"file": e.file, **({"line": e.line} if e.line else {}), "message": e.message} for e in report.errors],
+    }, indent=2)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_command(level: str, file: str, line: int | None, title: str, message: str) -> str:
+    props = [f"file={_escape_property(file)}"]
+    if line:
+        props.append(f"line={line}")
+    props.append(f"title={_escape_property(title)}")
+    return f"::{level} {','.join(props)}::{_escape_data(message)}"
+
+
+def render_github(report: Report) -> str:
+    """One workflow command per finding and per unreadable file; GitHub turns them into PR annotations."""
+    lines = [github_command(_GITHUB_LEVELS[f.severity], f.file, f.line, f.rule, f"{f.resource}: {f.message}")
+             for f in report.findings]
+    lines += [github_command("error", e.file, e.line, "eice-checks", f"could not read: {e.message}") for e in report.errors]
+    return "\n".join(lines)

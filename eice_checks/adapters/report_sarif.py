@@ -1,0 +1,60 @@
+"""SARIF 2.1.0 for GitHub code scanning and other SARIF consumers."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from .. import __version__
+from ..engine import Report
+from ..rules import CATALOG
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+# GitHub ranks security alerts by this 0-10 score.
+_SECURITY_SEVERITY = {"error": "7.0", "warning": "5.0", "info": "2.0"}
+
+
+def _rule_descriptor(rule) -> dict:
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": rule.title},
+        "help": {"text": f"{rule.title}. How to fix: {rule.fix}",
+                 "markdown": f"**{rule.title}**\n\nHow to fix: {rule.fix}\n\nSee rules/{rule.id}.md in eice-checks."},
+        "defaultConfiguration": {"level": _LEVELS[rule.severity]},
+        "properties": {"tags": ["security", "aws", "ec2-instance-connect-endpoint"], "precision": "high",
+                       "problem.severity": rule.severity if rule.severity != "info" else "recommendation",
+                       "security-severity": _SECURITY_SEVERITY[rule.severity]},
+    }
+
+
+def render_sarif(report: Report) -> str:
+    index = {rule.id: i for i, rule in enumerate(CATALOG)}
+    results = []
+    for f in report.findings:
+        fingerprint = hashlib.sha256(f"{f.rule}|{f.file}|{f.resource}|{f.message}".encode()).hexdigest()[:32]
+        results.append({
+            "ruleId": f.rule,
+            "ruleIndex": index[f.rule],
+            "level": _LEVELS[f.severity],
+            "message": {"text": f"{f.resource}: {f.message}"},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": f.file, "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": f.line},
+            }}],
+            "partialFingerprints": {"eiceFinding/v1": fingerprint},
+        })
+    notifications = [{
+        "level": "error",
+        "message": {"text": f"could not read: {e.message}"},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": e.file, "uriBaseId": "%SRCROOT%"},
+                                            **({"region": {"startLine": e.line}} if e.line else {})}}],
+    } for e in report.errors]
+    run = {
+        "tool": {"driver": {"name": "eice-checks", "version": __version__,
+                            "rules": [_rule_descriptor(rule) for rule in CATALOG]}},
+        "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
+        "results": results,
+    }
+    return json.dumps({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2)

@@ -1,0 +1,39 @@
+"""Human output: findings grouped per file, colour only on a terminal, one summary line."""
+from __future__ import annotations
+
+from itertools import groupby
+
+from ..engine import Report
+
+_COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "bold": "\033[1m", "dim": "\033[2m"}
+_RESET = "\033[0m"
+
+
+def render(report: Report, colour: bool) -> str:
+    def paint(text: str, style: str) -> str:
+        return f"{_COLOURS[style]}{text}{_RESET}" if colour else text
+
+    lines: list[str] = []
+    for file, findings in groupby(report.findings, key=lambda f: f.file):
+        lines.append(paint(file, "bold"))
+        for f in findings:
+            lines.append(f"  {f.line:>4}  {paint(f'{f.severity:<7}', f.severity)}  {f.rule}  {f.resource}")
+            lines.append(f"        {f.message}")
+        lines.append("")
+    for error in report.errors:
+        lines.append(f"{paint('could not read', 'error')} {error.render()}")
+    if report.errors:
+        lines.append("")
+    lines.append(_summary(report))
+    return "\n".join(lines)
+
+
+def _summary(report: Report) -> str:
+    counts = {s: sum(f.severity == s for f in report.findings) for s in ("error", "warning", "info")}
+    files = len({f.file for f in report.findings})
+    scanned = report.scanned.read
+    parts = [f"{n} {s}{'s' if n != 1 and s != 'info' else ''}" for s, n in counts.items()]
+    text = f"{len(report.findings)} finding{'s' if len(report.findings) != 1 else ''} ({', '.join(parts)}) in {files} file{'s' if files != 1 else ''}; {scanned} file{'s' if scanned != 1 else ''} scanned"
+    if report.errors:
+        text += f"; {len(report.errors)} could not be read"
+    return text

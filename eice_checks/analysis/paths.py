@@ -1,0 +1,265 @@
+"""Derived facts the rules share: which targets each endpoint is meant to reach, and whether each
+leg of that path (endpoint egress, target ingress) lets an admin port through.
+
+Everything is three-valued: True, False, or None for "cannot tell". Rules report an error only on
+False, so an unknown value never becomes an error finding.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Iterable, Optional
+
+from ..model.addresses import Network, can_hold_client_address, covers_all, is_network, is_world
+from ..model.network import Endpoint, Model, Peer, SecurityGroup, SgRule, Target
+
+Tri = Optional[bool]
+PORT_NAMES = {22: "SSH", 3389: "RDP"}
+
+
+def any3(values: Iterable[Tri]) -> Tri:
+    """Three-valued OR: True if any is True, else None if any is unknown, else False."""
+    result: Tri = False
+    for value in values:
+        if value is True:
+            return True
+        if value is None:
+            result = None
+    return result
+
+
+def and3(a: Tri, b: Tri) -> Tri:
+    if a is False or b is False:
+        return False
+    if a is True and b is True:
+        return True
+    return None
+
+
+def port_label(port: int) -> str:
+    name = PORT_NAMES.get(port)
+    return f"{port} ({name})" if name else str(port)
+
+
+@dataclass
+class Path:
+    """One endpoint and one target it is meant to reach."""
+
+    endpoint: Endpoint
+    target: Target
+    reason: str  # why the target counts as meant to be reached
+    egress: dict[int, Tri] = field(default_factory=dict)  # per admin port: does the endpoint send it to the target
+    ingress: dict[int, Tri] = field(default_factory=dict)  # per port sent: does the target admit it, current mode
+    ingress_other_mode: dict[int, Tri] = field(default_factory=dict)
+
+    @property
+    def ports_sent(self) -> list[int]:
+        """Ports the endpoint may send to the target; all admin ports when it sends none (EICE001 reports that)."""
+        sent = [p for p, allowed in self.egress.items() if allowed is not False]
+        return sent or list(self.egress)
+
+    @property
+    def admitted(self) -> Tri:
+        return any3(self.ingress[p] for p in self.ports_sent)
+
+
+class Analysis:
+    def __init__(self, model: Model, admin_ports: tuple[int, ...] = (22, 3389)) -> None:
+        self.model = model
+        self.admin_ports = admin_ports
+        self._endpoints_per_scope = Counter(e.scope for e in model.endpoints)
+
+    # -- entities -------------------------------------------------------------------------------
+    def active_endpoints(self) -> list[Endpoint]:
+        """Endpoints known to be created (a count or condition that cannot be evaluated leaves them out)."""
+        return [e for e in self.model.endpoints if isinstance(e.instance_count, int) and e.instance_count >= 1]
+
+    def groups(self, keys: tuple[str, ...]) -> Optional[list[SecurityGroup]]:
+        """The declared groups behind ``keys``; None when any is outside the scan or not fully read."""
+        found = [self.model.security_groups.get(k) for k in keys]
+        if not keys or any(g is None or not g.complete for g in found):
+            return None
+        return found  # type: ignore[return-value]
+
+    def rules(self, keys: tuple[str, ...], direction: str) -> Optional[list[SgRule]]:
+        groups = self.groups(keys)
+        if groups is None:
+            return None
+        return [rule for g in groups for rule in (g.ingress if direction == "ingress" else g.egress)]
+
+    def vpc_ranges(self, vpc_key: object) -> Optional[list[Network]]:
+        vpc = self.model.vpcs.get(vpc_key) if isinstance(vpc_key, str) else None
+        if vpc is None or not vpc.cidrs_complete or not vpc.cidrs:
+            return None
+        return vpc.cidrs
+
+    def endpoint_ranges(self, endpoint: Endpoint) -> Optional[list[Network]]:
+        """Where the endpoint's network interface takes its address: its subnet, else its VPC."""
+        subnet = self.model.subnets.get(endpoint.subnet) if isinstance(endpoint.subnet, str) else None
+        if subnet is not None and (is_network(subnet.cidr_v4) or (subnet.cidr_v4 is None and is_network(subnet.cidr_v6))):
+            return [c for c in (subnet.cidr_v4, subnet.cidr_v6) if is_network(c)]  # type: ignore[misc]
+        return self.vpc_ranges(endpoint.vpc)
+
+    def target_ranges(self, target: Target) -> Optional[list[Network]]:
+        """Where the target's addresses come from: its subnets when all are known, else its VPC."""
+        subnets = [self.model.subnets.get(k) for k in target.subnets]
+        if subnets and target.subnets_complete and all(s is not None and is_network(s.cidr_v4) for s in subnets):
+            return [c for s in subnets for c in (s.cidr_v4, s.cidr_v6) if is_network(c)]  # type: ignore[union-attr]
+        return self.vpc_ranges(target.vpc)
+
+    # -- which targets an endpoint is meant to reach ---------------------------------------------
+    def same_vpc(self, endpoint: Endpoint, target: Target) -> Tri:
+        if isinstance(endpoint.vpc, str) and isinstance(target.vpc, str):
+            return endpoint.vpc == target.vpc
+        # DESIGN.md: an unresolvable VPC is the one of the only endpoint in the same template/module.
+        if target.scope == endpoint.scope and self._endpoints_per_scope[endpoint.scope] == 1:
+            return True
+        return None
+
+    def intent(self, endpoint: Endpoint, target: Target) -> Optional[str]:
+        """Why ``target`` is evidently meant to be reached through ``endpoint``, or None."""
+        if target.marked is False or self.same_vpc(endpoint, target) is False:
+            return None
+        endpoint_keys = set(endpoint.security_groups.keys)
+        target_keys = set(target.security_groups.keys)
+        for group in self.groups_known(endpoint.security_groups.keys):
+            for rule in group.egress:
+                if rule.peer.sg in target_keys and not rule.implicit:
+                    return f"the endpoint's security group {group.name} names its security group {rule.peer.label} in egress"
+        for group in self.groups_known(target.security_groups.keys):
+            for rule in group.ingress:
+                if rule.peer.sg in endpoint_keys and not rule.implicit:
+                    return f"its security group {group.name} admits the endpoint's security group {rule.peer.label}"
+        if target.marked:
+            return "it is tagged eice-checks:target"
+        if self.same_vpc(endpoint, target):
+            for group in self.groups_known(target.security_groups.keys):
+                for rule in group.ingress:
+                    if self._admin_ingress_open_to_addresses(rule):
+                        return f"it admits {rule.describe()} and sits in the endpoint's VPC"
+        return None
+
+    def groups_known(self, keys: tuple[str, ...]) -> list[SecurityGroup]:
+        return [g for g in (self.model.security_groups.get(k) for k in keys) if g is not None]
+
+    def _admin_ingress_open_to_addresses(self, rule: SgRule) -> bool:
+        # Admin access granted to address ranges could be meant for the endpoint; access granted only
+        # to another group (a bastion's, say) is meant for that group, so it is not taken as intent.
+        return rule.peer.kind in ("cidr", "prefix_list") and any(rule.allows_tcp(p) for p in self.admin_ports) and not rule.implicit
+
+    @cached_property
+    def paths(self) -> list[Path]:
+        result: list[Path] = []
+        targets = [t for t in self.model.targets if t.exists is True]
+        for endpoint in self.active_endpoints():
+            for target in targets:
+                reason = self.intent(endpoint, target)
+                if reason is not None:
+                    result.append(self._path(endpoint, target, reason))
+        return result
+
+    def _path(self, endpoint: Endpoint, target: Target, reason: str) -> Path:
+        path = Path(endpoint, target, reason)
+        egress = self.rules(endpoint.security_groups.keys, "egress") if endpoint.security_groups.complete else None
+        for port in self.admin_ports:
+            path.egress[port] = None if egress is None else any3(
+                and3(rule.allows_tcp(port), self.reaches(rule.peer, endpoint, target)) for rule in egress)
+        mode = endpoint.preserve_client_ip if isinstance(endpoint.preserve_client_ip, bool) else None
+        for port in self.admin_ports:
+            path.ingress[port] = self.admits(endpoint, target, port, mode)
+            path.ingress_other_mode[port] = None if mode is None else self.admits(endpoint, target, port, not mode)
+        return path
+
+    # -- the two legs ---------------------------------------------------------------------------
+    def reaches(self, peer: Peer, endpoint: Endpoint, target: Target) -> Tri:
+        """Whether an egress rule's destination covers the target."""
+        if peer.kind == "sg":
+            if peer.sg in target.security_groups.keys:
+                return True
+            return False if target.security_groups.complete else None
+        if peer.kind == "cidr" and peer.cidr is not None:
+            if not self._family_usable(endpoint, peer.cidr):
+                return False
+            if is_world(peer.cidr):
+                return True
+            ranges = self.target_ranges(target)
+            if ranges is None:
+                return None
+            return covers_all(peer.cidr, [r for r in ranges if r.version == peer.cidr.version])
+        return None
+
+    def admits(self, endpoint: Endpoint, target: Target, port: int, mode: Tri) -> Tri:
+        """Whether the target's ingress lets the endpoint's traffic in on ``port`` (mode: client IP preservation)."""
+        rules = self.rules(target.security_groups.keys, "ingress") if target.security_groups.complete else None
+        if rules is None:
+            return None
+        return any3(and3(rule.allows_tcp(port), self.source_matches(rule.peer, endpoint, mode)) for rule in rules)
+
+    def source_matches(self, peer: Peer, endpoint: Endpoint, mode: Tri) -> Tri:
+        if mode is None:
+            on, off = self.source_matches(peer, endpoint, True), self.source_matches(peer, endpoint, False)
+            return on if on == off else None
+        if peer.kind == "sg":
+            # A reference to the endpoint's group admits in both modes (seed page).
+            if not endpoint.security_groups.complete or not endpoint.security_groups.keys:
+                return None
+            return peer.sg in endpoint.security_groups.keys
+        if peer.kind != "cidr" or peer.cidr is None:
+            return None
+        if mode:  # the source is the client's public IPv4 address
+            return peer.cidr.version == 4 and can_hold_client_address(peer.cidr, self.vpc_ranges(endpoint.vpc) or ())
+        if not self._family_usable(endpoint, peer.cidr):  # the source is the endpoint's interface
+            return False
+        if is_world(peer.cidr):
+            return True
+        ranges = self.endpoint_ranges(endpoint)
+        if ranges is None:
+            return None
+        return covers_all(peer.cidr, [r for r in ranges if r.version == peer.cidr.version])
+
+    @staticmethod
+    def _family_usable(endpoint: Endpoint, cidr: Network) -> bool:
+        ip_type = endpoint.ip_address_type if isinstance(endpoint.ip_address_type, str) else "dualstack"
+        return ip_type == "dualstack" or (cidr.version == 6) == (ip_type == "ipv6")
+
+    def reaches_anything(self, endpoint: Endpoint) -> Tri:
+        """Whether the endpoint's egress lets any admin port out toward its VPC at all."""
+        egress = self.rules(endpoint.security_groups.keys, "egress") if endpoint.security_groups.complete else None
+        if egress is None:
+            return None
+        vpc_ranges = self.vpc_ranges(endpoint.vpc)
+
+        def toward_vpc(peer: Peer) -> Tri:
+            if peer.kind == "sg":
+                return True
+            if peer.kind != "cidr" or peer.cidr is None:
+                return None
+            if not self._family_usable(endpoint, peer.cidr):
+                return False
+            if is_world(peer.cidr) or vpc_ranges is None:
+                return True if is_world(peer.cidr) else None
+            return any(peer.cidr.overlaps(r) for r in vpc_ranges if r.version == peer.cidr.version)  # type: ignore[arg-type]
+
+        return any3(and3(rule.allows_tcp(port), toward_vpc(rule.peer)) for rule in egress for port in self.admin_ports)
+
+    # -- verdict on the target leg, shared by EICE002 and EICE003 --------------------------------
+    def ingress_verdict(self, path: Path) -> tuple[str, Optional[SgRule]]:
+        """"ok", "unknown", "mismatch" (with the CIDR rule that would admit under the other
+        preservation mode) or "missing" (nothing would admit the endpoint in either mode)."""
+        admitted = path.admitted
+        if admitted is not False:
+            return ("ok" if admitted else "unknown"), None
+        mode = path.endpoint.preserve_client_ip
+        if isinstance(mode, bool):
+            for rule in self.rules(path.target.security_groups.keys, "ingress") or []:
+                if any(rule.allows_tcp(p) for p in path.ports_sent) and rule.peer.kind == "cidr" \
+                        and self.source_matches(rule.peer, path.endpoint, not mode):
+                    return "mismatch", rule
+        return "missing", None
+
+    def admin_ingress_rules(self, target: Target, ports: Iterable[int]) -> list[SgRule]:
+        """The target's ingress rules that let TCP on any of ``ports`` in, from whatever source."""
+        ports = list(ports)
+        return [r for r in self.rules(target.security_groups.keys, "ingress") or []
+                if any(r.allows_tcp(p) for p in ports)]

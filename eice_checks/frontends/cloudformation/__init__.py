@@ -1,0 +1,66 @@
+"""CloudFormation front end: find templates, load them safely, resolve, and add them to the model."""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Iterable
+
+from ...model.builder import ModelBuilder
+from ...model.values import Unknown
+from ..common import InputError
+from .build import TemplateBuilder
+from .loader import LineDict, TemplateError, load_json, load_yaml
+from .resolve import Resolver, Template
+
+# Cheap look at the text before parsing: YAML/JSON that never mentions a CloudFormation marker is not
+# a template (workflow files, k8s manifests, Helm charts, which are often not even valid YAML).
+_LOOKS_LIKE_TEMPLATE = re.compile(r"AWSTemplateFormatVersion|[\"']?Type[\"']?\s*:\s*[\"']?(?:AWS|Custom)::")
+
+
+def load_template(path: str, text: str) -> Template | None:
+    """A Template, or None for a file that is not CloudFormation. Raises TemplateError for broken templates."""
+    if not _LOOKS_LIKE_TEMPLATE.search(text):
+        return None
+    body = load_json(text) if text.lstrip().startswith("{") else load_yaml(text)
+    if not isinstance(body, LineDict) or not isinstance(body.get("Resources"), LineDict):
+        return None
+    return Template(path, body, body["Resources"])
+
+
+def add_templates(templates: list[Template], builder: ModelBuilder, errors: list[InputError]) -> None:
+    exports: dict[str, Callable[[], Any]] = {}
+    resolvers = [Resolver(t, exports) for t in templates]
+    for resolver in resolvers:
+        _collect_exports(resolver, exports)
+    for resolver in resolvers:
+        try:
+            TemplateBuilder(resolver.template, resolver, builder).build()
+        except Exception as exc:  # a bug must cost one template, never the scan or a traceback
+            errors.append(InputError(resolver.template.path, f"internal error while reading the template: {type(exc).__name__}: {exc}"))
+
+
+def _collect_exports(resolver: Resolver, exports: dict[str, Callable[[], Any]]) -> None:
+    outputs = resolver.template.body.get("Outputs")
+    if not isinstance(outputs, dict):
+        return
+    in_progress: set[str] = set()
+    for output in outputs.values():
+        if not (isinstance(output, dict) and isinstance(output.get("Export"), dict)):
+            continue
+        name = resolver.resolve(output["Export"].get("Name"))
+        if isinstance(name, str) and "Value" in output:
+            exports[name] = _export_value(resolver, name, output["Value"], in_progress)
+
+
+def _export_value(resolver: Resolver, name: str, value: Any, in_progress: set[str]) -> Callable[[], Any]:
+    def resolve() -> Any:
+        if name in in_progress:  # two stacks importing each other's exports
+            return Unknown(f"export {name} depends on itself")
+        in_progress.add(name)
+        try:
+            return resolver.resolve(value)
+        finally:
+            in_progress.discard(name)
+    return resolve
+
+
+__all__ = ["Template", "TemplateError", "add_templates", "load_template"]

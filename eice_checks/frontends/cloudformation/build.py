@@ -1,0 +1,265 @@
+"""CloudFormation templates -> the network model."""
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+from ...model.builder import ModelBuilder, entity_key, normalize_ports, normalize_protocol
+from ...model.network import Endpoint, Location, Peer, SecurityGroup, SgList, SgRule, Subnet, Target, Vpc
+from ...model.values import EntityRef, Unknown, is_unknown
+from ..common import TARGET_TAG, display_name, target_tag_flag
+from .loader import LineDict
+from .resolve import NO_VALUE, Resolver, Template
+
+TOOL = "cloudformation"
+# Which property carries the peer of a rule, by direction; "SourceSecurityGroupName" names a group
+# by name (default VPC, or another account): its identity cannot be matched, so it stays unknown.
+_INGRESS_PEERS = ("CidrIp", "CidrIpv6", "SourcePrefixListId", "SourceSecurityGroupId", "SourceSecurityGroupName")
+_EGRESS_PEERS = ("CidrIp", "CidrIpv6", "DestinationPrefixListId", "DestinationSecurityGroupId")
+
+
+class TemplateBuilder:
+    """Adds one template's resources to the shared model."""
+
+    def __init__(self, template: Template, resolver: Resolver, builder: ModelBuilder) -> None:
+        self.t = template
+        self.r = resolver
+        self.b = builder
+        self._handlers: dict[str, Callable[[str, LineDict, Location], None]] = {
+            "AWS::EC2::VPC": self._vpc, "AWS::EC2::VPCCidrBlock": self._vpc_cidr_block,
+            "AWS::EC2::Subnet": self._subnet, "AWS::EC2::SecurityGroup": self._security_group,
+            "AWS::EC2::SecurityGroupIngress": self._standalone_rule, "AWS::EC2::SecurityGroupEgress": self._standalone_rule,
+            "AWS::EC2::InstanceConnectEndpoint": self._endpoint, "AWS::EC2::Instance": self._instance,
+            "AWS::EC2::LaunchTemplate": self._launch_template, "AWS::AutoScaling::LaunchConfiguration": self._launch_configuration,
+            "AWS::EC2::NetworkInterface": self._network_interface,
+        }
+        self._asg_subnets = self._subnets_of_auto_scaling_groups()
+
+    def build(self) -> None:
+        for logical_id, resource in self.t.resources.items():
+            if not isinstance(resource, dict):
+                continue
+            handler = self._handlers.get(str(resource.get("Type")))
+            if handler:
+                handler(logical_id, self.t.properties(logical_id), self._loc(self.t.resources.line_of(logical_id)))
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _loc(self, line: int) -> Location:
+        return Location(self.t.path, line)
+
+    def _value(self, props: dict, name: str) -> Any:
+        return self.r.resolve(props[name]) if name in props else None
+
+    def _prop_loc(self, props: LineDict, name: str, fallback: Location) -> Location:
+        return self._loc(props.line_of(name)) if name in props else fallback
+
+    def _exists(self, logical_id: str) -> Optional[bool]:
+        # Conditions are not evaluated yet: a conditional resource may or may not be created.
+        return None if "Condition" in self.t.resources[logical_id] else True
+
+    def _sg_list(self, props: LineDict, names: tuple[str, ...], fallback: Location) -> SgList:
+        present = [n for n in names if n in props]
+        if not present:
+            return SgList((), True, given=False, location=fallback)
+        keys: list[str] = []
+        complete = True
+        for name in present:
+            value = self._value(props, name)
+            if value is NO_VALUE:
+                continue
+            items = value if isinstance(value, list) else [value]
+            if is_unknown(value):
+                complete = False
+                items = []
+            for item in items:
+                key = entity_key(item, "sg")
+                if isinstance(key, str):
+                    keys.append(key)
+                else:
+                    complete = False
+        return SgList(tuple(keys), complete, given=True, location=self._prop_loc(props, present[0], fallback))
+
+    def _tagged(self, props: LineDict) -> Optional[bool]:
+        tags = self.r.resolve(props.get("Tags", []))
+        items = tags if isinstance(tags, list) else []
+        if isinstance(props.get("LaunchTemplateData"), dict):  # launch templates tag via TagSpecifications
+            items = items + [t for spec in (self.r.resolve(props["LaunchTemplateData"].get("TagSpecifications", [])) or [])
+                             if isinstance(spec, dict) for t in (spec.get("Tags") or [])]
+        values = [t.get("Value") for t in items if isinstance(t, dict) and t.get("Key") == TARGET_TAG]
+        return target_tag_flag(values[0]) if values else None
+
+    # -- network --------------------------------------------------------------------------------
+    def _vpc(self, logical_id: str, props: LineDict, loc: Location) -> None:
+        key = self.t.key(logical_id)
+        self.b.add_vpc(Vpc(key, logical_id, loc))
+        self.b.add_vpc_cidr(key, self._value(props, "CidrBlock") if "CidrBlock" in props else Unknown("IPAM-assigned"))
+
+    def _vpc_cidr_block(self, logical_id: str, props: LineDict, loc: Location) -> None:
+        vpc = entity_key(self._value(props, "VpcId"), "vpc")
+        if "CidrBlock" in props or "Ipv4IpamPoolId" in props:
+            self.b.add_vpc_cidr(vpc, self._value(props, "CidrBlock") if "CidrBlock" in props else Unknown("IPAM-assigned"))
+
+    def _subnet(self, logical_id: str, props: LineDict, loc: Location) -> None:
+        vpc = entity_key(self._value(props, "VpcId"), "vpc")
+        subnet = Subnet(self.t.key(logical_id), logical_id, loc, vpc if vpc is not None else Unknown("no VpcId"))
+        subnet.cidr_v4 = _network_or_unknown(self._value(props, "CidrBlock"))
+        subnet.cidr_v6 = _network_or_unknown(self._value(props, "Ipv6CidrBlock"))
+        self.b.add_subnet(subnet)
+
+    # -- security groups ------------------------------------------------------------------------
+    def _security_group(self, logical_id: str, props: LineDict, loc: Location) -> None:
+        key = self.t.key(logical_id)
+        vpc = entity_key(self._value(props, "VpcId"), "vpc")
+        self.b.add_security_group(SecurityGroup(key, logical_id, loc, TOOL, vpc if vpc is not None else Unknown("default VPC")))
+        for direction, prop in (("ingress", "SecurityGroupIngress"), ("egress", "SecurityGroupEgress")):
+            rules = self.r.resolve(props[prop]) if prop in props else NO_VALUE
+            if rules is NO_VALUE:
+                continue
+            if direction == "egress":
+                self.b.declare_egress(key)
+            if not isinstance(rules, list):
+                self.b.mark_incomplete(key)
+                continue
+            raw_rules = props[prop] if isinstance(props[prop], list) else []
+            for index, rule in enumerate(rules):
+                raw = raw_rules[index] if index < len(raw_rules) and isinstance(raw_rules[index], LineDict) else LineDict(props.line_of(prop))
+                self._add_rule(key, direction, rule, raw, logical_id)
+
+    def _standalone_rule(self, logical_id: str, props: LineDict, loc: Location) -> None:
+        direction = "egress" if self.t.resource_type(logical_id) == "AWS::EC2::SecurityGroupEgress" else "ingress"
+        group = entity_key(self._value(props, "GroupId"), "sg")
+        if not isinstance(group, str):
+            return  # a rule for a group we cannot name (GroupName, an unresolved id) changes no known group
+        if direction == "egress":
+            self.b.declare_egress(group)
+        resolved = {k: self.r.resolve(v) for k, v in props.items()}
+        self._add_rule(group, direction, resolved, props, logical_id)
+
+    def _add_rule(self, group_key: str, direction: str, rule: Any, raw: LineDict, origin: str) -> None:
+        if not isinstance(rule, dict):
+            self.b.mark_incomplete(group_key)
+            return
+        protocol = normalize_protocol(rule.get("IpProtocol"))
+        ports = normalize_ports(protocol, rule.get("FromPort"), rule.get("ToPort"))
+        for name in (_INGRESS_PEERS if direction == "ingress" else _EGRESS_PEERS):
+            value = rule.get(name, NO_VALUE)
+            if value is NO_VALUE or value is None:
+                continue
+            location = self._loc(raw.line_of(name))
+            self.b.add_rule(group_key, SgRule(direction, protocol, ports, self._peer(name, value), location, origin))
+
+    def _peer(self, prop: str, value: Any) -> Peer:
+        label = display_name(value)
+        if prop.startswith("Cidr"):
+            return Peer.of_cidr(value, label) if isinstance(value, str) else Peer("unknown", label)
+        if prop.endswith("SecurityGroupId"):
+            key = entity_key(value, "sg")
+            return Peer.of_sg(key, label) if isinstance(key, str) else Peer("unknown", label)
+        return Peer("prefix_list" if prop.endswith("PrefixListId") else "unknown", label)
+
+    # -- endpoint and targets -------------------------------------------------------------------
+    def _endpoint(self, logical_id: str, props: LineDict, loc: Location) -> None:
+        preserve = self._value(props, "PreserveClientIp")
+        explicit = preserve is not None and preserve is not NO_VALUE
+        if not explicit:
+            preserve = False  # the CloudFormation / EC2 API default (FACTS.md)
+        elif not isinstance(preserve, bool):
+            preserve = _as_bool(preserve)
+        subnet = entity_key(self._value(props, "SubnetId"), "subnet")
+        exists = self._exists(logical_id)
+        self.b.add_endpoint(Endpoint(
+            self.t.key(logical_id), logical_id, self.t.path, TOOL, loc,
+            subnet=subnet if subnet is not None else Unknown("no SubnetId"),
+            security_groups=self._sg_list(props, ("SecurityGroupIds",), loc),
+            preserve_client_ip=preserve, preserve_explicit=explicit,
+            preserve_location=self._prop_loc(props, "PreserveClientIp", loc),
+            instance_count=1 if exists else Unknown("conditional resource"),
+        ))
+
+    def _add_target(self, logical_id: str, kind: str, loc: Location, sgs: SgList, subnets: list[Any], props: LineDict) -> None:
+        keys = [entity_key(s, "subnet") for s in subnets if s is not None and s is not NO_VALUE]
+        self.b.add_target(Target(
+            self.t.key(logical_id), logical_id, self.t.path, TOOL, kind, loc, sgs,
+            subnets=tuple(k for k in keys if isinstance(k, str)),
+            subnets_complete=all(isinstance(k, str) for k in keys),
+            marked=self._tagged(props), exists=self._exists(logical_id),
+        ))
+
+    def _instance(self, logical_id: str, props: LineDict, loc: Location) -> None:
+        sgs = self._sg_list(props, ("SecurityGroupIds", "SecurityGroups"), loc)
+        subnets = [self._value(props, "SubnetId")]
+        interfaces = props.get("NetworkInterfaces")
+        if isinstance(interfaces, list):
+            sgs, subnets = self._merge_interfaces(sgs, subnets, interfaces, "GroupSet", loc)
+        self._add_target(logical_id, "instance", loc, sgs, subnets, props)
+
+    def _merge_interfaces(self, sgs: SgList, subnets: list, interfaces: list, group_prop: str, loc: Location):
+        keys, complete = list(sgs.keys), sgs.complete
+        location = sgs.location if sgs.given else None
+        for interface in interfaces:
+            if not isinstance(interface, LineDict):
+                complete = False
+                continue
+            listed = self._sg_list(interface, (group_prop,), loc)
+            if listed.given:
+                keys.extend(listed.keys)
+                complete = complete and listed.complete
+                location = location or listed.location
+            subnets.append(self._value(interface, "SubnetId"))
+        given = bool(keys) or location is not None
+        return SgList(tuple(keys), complete, given, location or loc), subnets
+
+    def _launch_template(self, logical_id: str, props: LineDict, loc: Location) -> None:
+        data = props.get("LaunchTemplateData")
+        data = data if isinstance(data, LineDict) else LineDict(loc.line)
+        sgs = self._sg_list(data, ("SecurityGroupIds", "SecurityGroups"), loc)
+        subnets: list[Any] = list(self._asg_subnets.get(logical_id, []))
+        interfaces = data.get("NetworkInterfaces")
+        if isinstance(interfaces, list):
+            sgs, subnets = self._merge_interfaces(sgs, subnets, interfaces, "Groups", loc)
+        self._add_target(logical_id, "launch template", loc, sgs, subnets, props)
+
+    def _launch_configuration(self, logical_id: str, props: LineDict, loc: Location) -> None:
+        sgs = self._sg_list(props, ("SecurityGroups",), loc)
+        self._add_target(logical_id, "launch configuration", loc, sgs, list(self._asg_subnets.get(logical_id, [])), props)
+
+    def _network_interface(self, logical_id: str, props: LineDict, loc: Location) -> None:
+        sgs = self._sg_list(props, ("GroupSet",), loc)
+        self._add_target(logical_id, "network interface", loc, sgs, [self._value(props, "SubnetId")], props)
+
+    def _subnets_of_auto_scaling_groups(self) -> dict[str, list[Any]]:
+        """Auto Scaling groups place their launch template's instances: take the subnets from the group."""
+        result: dict[str, list[Any]] = {}
+        for logical_id, resource in self.t.resources.items():
+            if not isinstance(resource, dict) or resource.get("Type") != "AWS::AutoScaling::AutoScalingGroup":
+                continue
+            props = self.t.properties(logical_id)
+            subnets = self._value(props, "VPCZoneIdentifier")
+            subnets = subnets if isinstance(subnets, list) else [subnets if subnets is not None else Unknown("no subnets")]
+            for source in _launch_sources(self.r, props):
+                if isinstance(source, EntityRef):
+                    result.setdefault(source.label, []).extend(subnets)
+        return result
+
+
+def _launch_sources(resolver: Resolver, props: dict) -> list[Any]:
+    sources = [resolver.resolve(props["LaunchConfigurationName"])] if "LaunchConfigurationName" in props else []
+    for holder in (props.get("LaunchTemplate"), (props.get("MixedInstancesPolicy") or {}).get("LaunchTemplate", {}).get("LaunchTemplateSpecification")
+                   if isinstance(props.get("MixedInstancesPolicy"), dict) else None):
+        if isinstance(holder, dict) and "LaunchTemplateId" in holder:
+            sources.append(resolver.resolve(holder["LaunchTemplateId"]))
+    return sources
+
+
+def _network_or_unknown(value: Any) -> Any:
+    from ...model.addresses import parse_cidr
+
+    if value is None or value is NO_VALUE:
+        return None
+    network = parse_cidr(value)
+    return network if network is not None else Unknown(f"CIDR {display_name(value)}")
+
+
+def _as_bool(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return Unknown("PreserveClientIp is not resolvable")

@@ -1,0 +1,231 @@
+"""Evaluate CloudFormation intrinsic functions as far as a template, its parameters and the other
+templates' exports allow. What depends on deploy-time facts becomes Unknown."""
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+from ...model.network import default_sg_key
+from ...model.values import EntityRef, Unknown, is_unknown
+from .loader import LineDict
+
+
+class _NoValue:
+    """AWS::NoValue: the property is removed."""
+
+    def __repr__(self) -> str:
+        return "AWS::NoValue"
+
+
+NO_VALUE = _NoValue()
+
+# Resource types whose Ref / GetAtt give the identity of a modelled entity.
+_REF_KINDS = {
+    "AWS::EC2::SecurityGroup": "sg", "AWS::EC2::VPC": "vpc", "AWS::EC2::Subnet": "subnet",
+    "AWS::EC2::LaunchTemplate": "launch_template", "AWS::EC2::NetworkInterface": "eni",
+    "AWS::AutoScaling::LaunchConfiguration": "launch_configuration", "AWS::EC2::PrefixList": "prefix_list",
+}
+_ID_ATTRIBUTES = {"GroupId", "VpcId", "SubnetId", "LaunchTemplateId", "Id", "PrefixListId"}
+_SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_MAX_DEPTH = 64
+
+
+@dataclass
+class Template:
+    path: str
+    body: LineDict
+    resources: LineDict
+    parameter_values: dict[str, Any] = field(default_factory=dict)  # overrides of defaults
+
+    def key(self, logical_id: str) -> str:
+        return f"{self.path}#{logical_id}"
+
+    def resource_type(self, logical_id: str) -> Optional[str]:
+        resource = self.resources.get(logical_id)
+        return resource.get("Type") if isinstance(resource, dict) else None
+
+    def properties(self, logical_id: str) -> LineDict:
+        resource = self.resources.get(logical_id)
+        props = resource.get("Properties") if isinstance(resource, dict) else None
+        return props if isinstance(props, dict) else LineDict(getattr(resource, "line", 0))
+
+
+class Resolver:
+    """Resolves values of one template. ``exports`` maps export names to resolvers of their values."""
+
+    def __init__(self, template: Template, exports: dict[str, Callable[[], Any]]) -> None:
+        self.template = template
+        self.exports = exports
+        self._depth = 0
+        self._functions: dict[str, Callable[[Any], Any]] = {
+            "Ref": self._ref, "Fn::GetAtt": self._get_att, "Fn::Sub": self._sub, "Fn::If": self._if,
+            "Fn::ImportValue": self._import, "Fn::Join": self._join, "Fn::Select": self._select,
+            "Fn::Split": self._split, "Fn::FindInMap": self._find_in_map, "Fn::Cidr": self._cidr,
+        }
+
+    def resolve(self, value: Any) -> Any:
+        if self._depth > _MAX_DEPTH:
+            return Unknown("reference cycle")
+        self._depth += 1
+        try:
+            return self._resolve(value)
+        finally:
+            self._depth -= 1
+
+    def _resolve(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            if len(value) == 1:
+                (name, arg), = value.items()
+                if name in self._functions:
+                    return self._functions[name](arg)
+                if name.startswith("Fn::"):
+                    return Unknown(f"{name} is not evaluated")
+            return {k: self.resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            items = [self.resolve(v) for v in value]
+            return [v for v in items if v is not NO_VALUE]
+        return value
+
+    # -- Ref and GetAtt -------------------------------------------------------------------------
+    def _ref(self, name: Any) -> Any:
+        if not isinstance(name, str):
+            return Unknown("Ref to a non-string")
+        if name == "AWS::NoValue":
+            return NO_VALUE
+        if name.startswith("AWS::"):
+            return Unknown(f"pseudo parameter {name}")
+        parameters = self.template.body.get("Parameters")
+        if isinstance(parameters, dict) and name in parameters:
+            return self._parameter(name, parameters[name])
+        kind = _REF_KINDS.get(self.template.resource_type(name) or "")
+        if kind:
+            return EntityRef(kind, self.template.key(name), name)
+        return Unknown(f"Ref {name}")
+
+    def _parameter(self, name: str, declaration: Any) -> Any:
+        declaration = declaration if isinstance(declaration, dict) else {}
+        kind = str(declaration.get("Type", "String"))
+        if name in self.template.parameter_values:
+            value = self.template.parameter_values[name]
+        elif "Default" in declaration:
+            value = declaration["Default"]
+        else:
+            return Unknown(f"parameter {name} has no default")
+        if kind.startswith("AWS::SSM::Parameter::Value"):
+            return Unknown(f"parameter {name} is read from SSM at deploy time")
+        if kind.startswith("List<") or kind == "CommaDelimitedList":
+            if isinstance(value, list):
+                return [str(v).strip() for v in value]
+            return [part.strip() for part in str(value).split(",")] if str(value) else []
+        return value if isinstance(value, str) else str(value)
+
+    def _get_att(self, arg: Any) -> Any:
+        if isinstance(arg, str):
+            arg = arg.split(".", 1)
+        if not (isinstance(arg, list) and len(arg) == 2 and all(isinstance(a, str) for a in arg)):
+            return Unknown("Fn::GetAtt with a computed name")
+        logical_id, attribute = arg
+        resource_type = self.template.resource_type(logical_id)
+        kind = _REF_KINDS.get(resource_type or "")
+        key = self.template.key(logical_id)
+        if resource_type == "AWS::EC2::VPC" and attribute == "DefaultSecurityGroup":
+            return EntityRef("sg", default_sg_key(key), f"default security group of {logical_id}")
+        if kind and attribute in _ID_ATTRIBUTES and (attribute != "VpcId" or kind == "vpc"):
+            return EntityRef(kind, key, logical_id)
+        props = self.template.properties(logical_id)
+        if attribute in props and resource_type in ("AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::SecurityGroup"):
+            return self.resolve(props[attribute])  # CidrBlock, VpcId: what the template declares
+        return Unknown(f"{logical_id}.{attribute}")
+
+    # -- other functions ------------------------------------------------------------------------
+    def _sub(self, arg: Any) -> Any:
+        variables: dict[str, Any] = {}
+        if isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], dict):
+            arg, variables = arg[0], arg[1]
+        if not isinstance(arg, str):
+            return Unknown("Fn::Sub of a non-string")
+        unknown: list[Unknown] = []
+
+        def substitute(match: re.Match) -> str:
+            name = match.group(1).strip()
+            if name.startswith("!"):
+                return "${" + name[1:] + "}"
+            if name in variables:
+                value = self.resolve(variables[name])
+            elif "." in name:
+                value = self._get_att(name.split(".", 1))
+            else:
+                value = self._ref(name)
+            if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                return str(value)
+            unknown.append(value if is_unknown(value) else Unknown(f"${{{name}}} is not a string"))
+            return ""
+
+        result = _SUB_VARIABLE.sub(substitute, arg)
+        return unknown[0] if unknown else result
+
+    def _if(self, arg: Any) -> Any:
+        # Conditions are not evaluated: the value is known only when both branches agree.
+        if not (isinstance(arg, list) and len(arg) == 3):
+            return Unknown("malformed Fn::If")
+        first, second = self.resolve(arg[1]), self.resolve(arg[2])
+        return first if first == second else Unknown("Fn::If branches differ")
+
+    def _import(self, arg: Any) -> Any:
+        name = self.resolve(arg)
+        if isinstance(name, str) and name in self.exports:
+            return self.exports[name]()
+        return Unknown(f"Fn::ImportValue {name if isinstance(name, str) else '(computed)'} is not exported by a scanned template")
+
+    def _join(self, arg: Any) -> Any:
+        if not (isinstance(arg, list) and len(arg) == 2):
+            return Unknown("malformed Fn::Join")
+        separator, items = self.resolve(arg[0]), self.resolve(arg[1])
+        if isinstance(separator, str) and isinstance(items, list) and all(isinstance(i, str) for i in items):
+            return separator.join(items)
+        return Unknown("Fn::Join of unresolved values")
+
+    def _select(self, arg: Any) -> Any:
+        if not (isinstance(arg, list) and len(arg) == 2):
+            return Unknown("malformed Fn::Select")
+        index, items = self.resolve(arg[0]), self.resolve(arg[1])
+        try:
+            position = int(index)
+        except (TypeError, ValueError):
+            return Unknown("Fn::Select with an unresolved index")
+        if isinstance(items, list) and 0 <= position < len(items):
+            return items[position]
+        return Unknown("Fn::Select out of range or of an unresolved list")
+
+    def _split(self, arg: Any) -> Any:
+        if not (isinstance(arg, list) and len(arg) == 2):
+            return Unknown("malformed Fn::Split")
+        separator, text = self.resolve(arg[0]), self.resolve(arg[1])
+        if isinstance(separator, str) and separator and isinstance(text, str):
+            return text.split(separator)
+        return Unknown("Fn::Split of an unresolved value")
+
+    def _find_in_map(self, arg: Any) -> Any:
+        if not (isinstance(arg, list) and len(arg) >= 3):
+            return Unknown("malformed Fn::FindInMap")
+        names = [self.resolve(a) for a in arg[:3]]
+        value: Any = self.template.body.get("Mappings")
+        for name in names:
+            if not isinstance(name, str) or not isinstance(value, dict) or name not in value:
+                return Unknown("Fn::FindInMap key not resolvable")
+            value = value[name]
+        return self.resolve(value)
+
+    def _cidr(self, arg: Any) -> Any:
+        if not (isinstance(arg, list) and len(arg) == 3):
+            return Unknown("malformed Fn::Cidr")
+        block, count, bits = (self.resolve(a) for a in arg)
+        try:
+            network = ipaddress.ip_network(str(block), strict=False)
+            prefix = network.max_prefixlen - int(bits)
+            subnets = network.subnets(new_prefix=prefix)
+            return [str(next(subnets)) for _ in range(int(count))]
+        except (ValueError, TypeError, StopIteration):
+            return Unknown("Fn::Cidr of unresolved or invalid input")

@@ -1,0 +1,45 @@
+"""What every front end shares: problems with input files, and naming of model keys."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from ..model.values import EntityRef, is_unknown
+
+# Tag that marks a resource as an intended EICE target even when nothing else says so.
+TARGET_TAG = "eice-checks:target"
+
+
+@dataclass(frozen=True)
+class InputError:
+    """A file (or part of one) that could not be read; reported, and the scan goes on."""
+
+    file: str
+    message: str
+    line: Optional[int] = None
+
+    def render(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+
+def make_key(scope: str, address: str) -> str:
+    return f"{scope}#{address}"
+
+
+def display_name(value: Any) -> str:
+    """How a resolved value is named in a message: the address of a reference, the literal otherwise."""
+    if isinstance(value, EntityRef):
+        return value.label or value.key
+    if is_unknown(value):
+        return "an unresolved value"
+    return str(value)
+
+
+def target_tag_flag(value: Any) -> Optional[bool]:
+    """The user's eice-checks:target tag: True (a target), False (not one), None (untagged/unreadable)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None

@@ -1,0 +1,172 @@
+"""ModelBuilder: the one place where platform semantics turn declared resources into effective rules."""
+from __future__ import annotations
+
+from typing import Any, Optional, Union
+
+from .addresses import parse_cidr
+from .network import (
+    ALL_PORTS, Endpoint, Location, Model, Peer, SecurityGroup, SgList, SgRule, Subnet, Target, Vpc,
+    default_sg_key,
+)
+from .values import EntityRef, Unknown, is_unknown
+
+_PROTOCOLS = {"-1": "all", "all": "all", "tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp",
+              "icmp": "icmp", "1": "icmp", "icmpv6": "icmpv6", "58": "icmpv6"}
+
+
+def normalize_protocol(value: Any) -> Optional[str]:
+    """Protocol name as the rules use it; any other IP protocol number only carries that protocol."""
+    if isinstance(value, bool) or value is None or is_unknown(value):
+        return None
+    text = str(value).strip().lower()
+    if text in _PROTOCOLS:
+        return _PROTOCOLS[text]
+    return "other" if text.isdigit() else None
+
+
+def _port(value: Any) -> Optional[int]:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
+def normalize_ports(protocol: Optional[str], from_port: Any, to_port: Any) -> Optional[tuple[int, int]]:
+    """The inclusive port range a rule covers; protocol "all" covers every port whatever range is written."""
+    if protocol == "all":
+        return ALL_PORTS
+    low, high = _port(from_port), _port(to_port)
+    if low is None or high is None:
+        return None
+    if low == -1 and high == -1:  # EC2 reads -1 as "all" for the port-less forms
+        return ALL_PORTS
+    return (max(low, 0), min(high, 65535))
+
+
+class ModelBuilder:
+    def __init__(self) -> None:
+        self.model = Model()
+        self._rules: list[tuple[str, SgRule]] = []
+        self._incomplete: set[str] = set()
+        self._egress_declared: set[str] = set()
+        self._vpc_cidrs: list[tuple[str, Any]] = []
+
+    # -- declarations -------------------------------------------------------------------------
+    def add_vpc(self, vpc: Vpc) -> None:
+        self.model.vpcs[vpc.key] = vpc
+
+    def add_vpc_cidr(self, vpc_key: Any, cidr: Any) -> None:
+        """A primary or associated CIDR; an unknown one makes the VPC's ranges incomplete."""
+        self._vpc_cidrs.append((vpc_key, cidr))
+
+    def add_subnet(self, subnet: Subnet) -> None:
+        self.model.subnets[subnet.key] = subnet
+
+    def add_security_group(self, group: SecurityGroup) -> None:
+        self.model.security_groups[group.key] = group
+
+    def add_rule(self, group_key: str, rule: SgRule) -> None:
+        """A rule for a group that may be declared before or after it (standalone rule resources)."""
+        self._rules.append((group_key, rule))
+        if rule.direction == "egress":
+            self._egress_declared.add(group_key)
+
+    def declare_egress(self, group_key: str) -> None:
+        """Egress was written for the group, even if no rule of it could be read: no default egress."""
+        self._egress_declared.add(group_key)
+
+    def mark_incomplete(self, group_key: str) -> None:
+        self._incomplete.add(group_key)
+
+    def add_endpoint(self, endpoint: Endpoint) -> None:
+        self.model.endpoints.append(endpoint)
+
+    def add_target(self, target: Target) -> None:
+        self.model.targets.append(target)
+
+    # -- semantics ----------------------------------------------------------------------------
+    def finish(self) -> Model:
+        self._attach_vpc_cidrs()
+        self._attach_rules()
+        self._apply_cloudformation_default_egress()
+        for endpoint in self.model.endpoints:
+            endpoint.vpc = self._vpc_of(endpoint.subnet, endpoint.security_groups.keys)
+            self._default_group_if_none(endpoint.security_groups, endpoint.vpc, endpoint.tool, endpoint.location)
+        for target in self.model.targets:
+            subnet = target.subnets[0] if target.subnets else None
+            target.vpc = self._vpc_of(subnet, target.security_groups.keys)
+            self._default_group_if_none(target.security_groups, target.vpc, target.tool, target.location)
+        return self.model
+
+    def _attach_vpc_cidrs(self) -> None:
+        for vpc_key, cidr in self._vpc_cidrs:
+            vpc = self.model.vpcs.get(vpc_key) if isinstance(vpc_key, str) else None
+            if vpc is None:
+                continue
+            network = parse_cidr(cidr)
+            if network is None:
+                vpc.cidrs_complete = False
+            elif network not in vpc.cidrs:
+                vpc.cidrs.append(network)
+
+    def _attach_rules(self) -> None:
+        groups = self.model.security_groups
+        for group_key, rule in self._rules:
+            group = groups.get(group_key)
+            if group is not None:  # a rule for a group outside the scan tells nothing we could use
+                (group.ingress if rule.direction == "ingress" else group.egress).append(rule)
+        for key in self._incomplete:
+            if key in groups:
+                groups[key].complete = False
+
+    def _apply_cloudformation_default_egress(self) -> None:
+        # CloudFormation keeps EC2's allow-all egress unless the group gets egress of its own,
+        # inline or standalone; Terraform always removes it (FACTS.md).
+        for group in self.model.security_groups.values():
+            if group.tool == "cloudformation" and group.key not in self._egress_declared and not group.assumed:
+                group.egress.extend(_allow_all_egress(group))
+
+    def _vpc_of(self, subnet_key: Any, group_keys: tuple[str, ...]) -> Union[str, Unknown]:
+        subnet = self.model.subnets.get(subnet_key) if isinstance(subnet_key, str) else None
+        if subnet is not None and isinstance(subnet.vpc, str):
+            return subnet.vpc
+        for key in group_keys:
+            group = self.model.security_groups.get(key)
+            if group is not None and isinstance(group.vpc, str):
+                return group.vpc
+        return Unknown("VPC not resolvable")
+
+    def _default_group_if_none(self, sgs: SgList, vpc_key: Union[str, Unknown], tool: str, location: Location) -> None:
+        """A resource that names no group gets its VPC's default group; AWS's rules are assumed unless managed."""
+        if sgs.keys or not sgs.complete or not isinstance(vpc_key, str):
+            return
+        key = default_sg_key(vpc_key)
+        if key not in self.model.security_groups:
+            vpc = self.model.vpcs.get(vpc_key)
+            group = SecurityGroup(key, f"default security group of {vpc.name if vpc else vpc_key}",
+                                  vpc.location if vpc else location, tool, vpc_key, assumed=True)
+            group.ingress.append(SgRule("ingress", "all", ALL_PORTS, Peer.of_sg(key, "itself"), group.location,
+                                        group.name, implicit=True))
+            group.egress.extend(_allow_all_egress(group))
+            self.model.security_groups[key] = group
+        sgs.keys = (key,)
+        sgs.defaulted = True
+
+
+def _allow_all_egress(group: SecurityGroup) -> list[SgRule]:
+    return [SgRule("egress", "all", ALL_PORTS, Peer.of_cidr(cidr), group.location, group.name, implicit=True)
+            for cidr in ("0.0.0.0/0", "::/0")]
+
+
+def entity_key(value: Any, kind: str) -> Union[str, Unknown, None]:
+    """The key of an entity a property names: a reference, a literal AWS id, or Unknown."""
+    if isinstance(value, EntityRef):
+        return value.key if value.kind == kind else Unknown(f"expected a {kind}, got a {value.kind}")
+    if isinstance(value, str) and value:
+        return value  # a literal id (sg-..., subnet-..., vpc-...) of something outside the scan
+    if value is None:
+        return None
+    return value if is_unknown(value) else Unknown(f"not a {kind} id: {value!r}")

@@ -1,0 +1,183 @@
+"""The normalized network model every rule reads.
+
+Front ends (CloudFormation, Terraform) fill it through ``ModelBuilder``; ``ModelBuilder.finish``
+applies the semantics that decide real outcomes once, in one place: the per-tool default egress of
+security groups, the VPC default security group of endpoints that name none, and the VPC of
+resources that only say it indirectly. Rules never see a file format.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+from .addresses import Network, parse_cidr
+from .values import Unknown
+
+TOOLS = ("cloudformation", "terraform")
+ALL_PORTS = (0, 65535)
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Peer:
+    """The other side of a security-group rule: where ingress comes from, or egress goes to."""
+
+    kind: str  # "cidr" | "sg" | "prefix_list" | "unknown"
+    label: str  # as the user wrote it, for messages
+    cidr: Optional[Network] = None
+    sg: Optional[str] = None  # key of the referenced security group
+
+    @staticmethod
+    def of_cidr(text: object, label: str = "") -> "Peer":
+        network = parse_cidr(text)
+        if network is None:
+            return Peer("unknown", label or str(text))
+        return Peer("cidr", label or str(network), cidr=network)
+
+    @staticmethod
+    def of_sg(key: str, label: str) -> "Peer":
+        return Peer("sg", label, sg=key)
+
+
+@dataclass(frozen=True)
+class SgRule:
+    direction: str  # "ingress" | "egress"
+    protocol: Optional[str]  # "tcp" | "udp" | "icmp" | "icmpv6" | "all" | "other"; None when unknown
+    ports: Optional[tuple[int, int]]  # inclusive range; None when unknown
+    peer: Peer
+    location: Location
+    origin: str  # the resource that declares the rule
+    implicit: bool = False  # added by the platform (CloudFormation's default egress), not written
+
+    def allows_tcp(self, port: int) -> Optional[bool]:
+        """Whether this rule lets TCP traffic on ``port`` through, ignoring the peer."""
+        if self.protocol is None:
+            return None
+        if self.protocol == "all":
+            return True
+        if self.protocol != "tcp":
+            return False
+        if self.ports is None:
+            return None
+        low, high = self.ports
+        return low <= port <= high
+
+    def describe(self) -> str:
+        proto = self.protocol or "?"
+        if proto == "all":
+            what = "all traffic"
+        elif self.ports is None:
+            what = f"{proto} (ports unknown)"
+        elif self.ports == ALL_PORTS:
+            what = f"{proto} all ports"
+        elif self.ports[0] == self.ports[1]:
+            what = f"{proto} {self.ports[0]}"
+        else:
+            what = f"{proto} {self.ports[0]}-{self.ports[1]}"
+        side = "from" if self.direction == "ingress" else "to"
+        return f"{what} {side} {self.peer.label}"
+
+
+@dataclass
+class Vpc:
+    key: str
+    name: str
+    location: Location
+    cidrs: list[Network] = field(default_factory=list)
+    cidrs_complete: bool = True  # False when some CIDR (primary or associated) is not known
+
+    @property
+    def default_sg_key(self) -> str:
+        return default_sg_key(self.key)
+
+
+def default_sg_key(vpc_key: str) -> str:
+    return f"{vpc_key}#default-security-group"
+
+
+@dataclass
+class Subnet:
+    key: str
+    name: str
+    location: Location
+    vpc: Union[str, Unknown]
+    cidr_v4: Union[Network, Unknown, None] = None
+    cidr_v6: Union[Network, Unknown, None] = None
+
+
+@dataclass
+class SecurityGroup:
+    key: str
+    name: str
+    location: Location
+    tool: str
+    vpc: Union[str, Unknown]
+    ingress: list[SgRule] = field(default_factory=list)
+    egress: list[SgRule] = field(default_factory=list)
+    # False when a rule of this group could not be read (an unresolvable dynamic block, say):
+    # then "no rule admits X" cannot be concluded.
+    complete: bool = True
+    # The VPC default group as AWS creates it, assumed because nothing in the scan manages it.
+    assumed: bool = False
+
+
+@dataclass
+class SgList:
+    """The security groups a resource names: keys, whether that list is complete, and where it is written."""
+
+    keys: tuple[str, ...] = ()
+    complete: bool = True
+    given: bool = True  # False when the property is absent
+    location: Optional[Location] = None
+    defaulted: bool = False  # none named: the VPC's default group stands in (set by ModelBuilder.finish)
+
+
+@dataclass
+class Endpoint:
+    key: str
+    address: str
+    scope: str  # the template file or Terraform module directory the resource is declared in
+    tool: str
+    location: Location
+    subnet: Union[str, Unknown, None]
+    security_groups: SgList
+    preserve_client_ip: Union[bool, Unknown]
+    preserve_explicit: bool
+    preserve_location: Location
+    ip_address_type: Union[str, Unknown] = "ipv4"
+    ip_address_type_location: Optional[Location] = None
+    instance_count: Union[int, Unknown] = 1
+    count_location: Optional[Location] = None
+    vpc: Union[str, Unknown] = Unknown("not derived")  # set by ModelBuilder.finish
+
+
+@dataclass
+class Target:
+    """Something an endpoint may tunnel to: an instance, launch template/configuration or network interface."""
+
+    key: str
+    address: str
+    scope: str
+    tool: str
+    kind: str  # "instance" | "launch template" | "launch configuration" | "network interface"
+    location: Location
+    security_groups: SgList
+    subnets: tuple[str, ...] = ()
+    subnets_complete: bool = True
+    marked: Optional[bool] = None  # the user's tag eice-checks:target: true / false, None when untagged
+    exists: Optional[bool] = True  # None when a count/condition leaves it undecided
+    vpc: Union[str, Unknown] = Unknown("not derived")  # set by ModelBuilder.finish
+
+
+@dataclass
+class Model:
+    vpcs: dict[str, Vpc] = field(default_factory=dict)
+    subnets: dict[str, Subnet] = field(default_factory=dict)
+    security_groups: dict[str, SecurityGroup] = field(default_factory=dict)
+    endpoints: list[Endpoint] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)

@@ -1,0 +1,46 @@
+"""Values that flow from front ends into the model.
+
+A front end resolves a property to one of: a plain value (str, int, float, bool, None, list, dict),
+an ``EntityRef`` naming something the scan declares (a security group, VPC, subnet...), or
+``Unknown`` when the value cannot be known before deployment (a data source, an SSM parameter, an
+unresolved variable). Rules treat ``Unknown`` as "cannot tell": it never yields an error finding.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value that cannot be resolved statically; ``reason`` says why, for info notes and debugging."""
+
+    reason: str = "unresolved"
+
+
+@dataclass(frozen=True)
+class EntityRef:
+    """The identity of a modelled entity, e.g. ``EntityRef("sg", "tf:net#aws_security_group.eice")``.
+
+    Security groups outside the scan appear as their literal id (``EntityRef("sg", "sg-0abc")``):
+    their identity is known, their rules are not.
+    """
+
+    kind: str
+    key: str
+    label: str = field(default="", compare=False)  # how messages name it, e.g. "aws_security_group.eice"
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, Unknown)
+
+
+def contains_unknown(value: Any) -> bool:
+    """True when the value or anything nested in it is Unknown."""
+    if isinstance(value, Unknown):
+        return True
+    if isinstance(value, list):
+        return any(contains_unknown(v) for v in value)
+    if isinstance(value, dict):
+        return any(contains_unknown(v) for v in value.values())
+    return False

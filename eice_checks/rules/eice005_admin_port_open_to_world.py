@@ -1,0 +1,34 @@
+"""EICE005: a target reachable through an endpoint also admits SSH/RDP from anywhere."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..analysis.findings import Finding, RuleInfo
+from ..analysis.paths import Analysis
+from ..model.addresses import is_world
+
+
+def check(analysis: Analysis) -> Iterator[Finding]:
+    reported: set[tuple[str, object]] = set()
+    for path in analysis.paths:
+        target = path.target
+        for rule in analysis.admin_ingress_rules(target, analysis.admin_ports):
+            if rule.peer.cidr is None or not is_world(rule.peer.cidr) or (target.key, rule) in reported:
+                continue
+            reported.add((target.key, rule))
+            yield Finding(
+                rule.location.file, rule.location.line, RULE.id, target.address, RULE.severity,
+                f"{target.address} ({target.kind}) is reached through {path.endpoint.address}, yet {rule.origin} also "
+                f"admits {rule.describe()}: SSH/RDP is open to the whole internet. With an endpoint in place it "
+                f"does not need to be. Fix: remove this rule and admit TCP 22/3389 from the endpoint's security "
+                f"group only; control who connects with IAM (ec2-instance-connect:OpenTunnel).",
+                (rule.origin, path.endpoint.address),
+            )
+
+
+RULE = RuleInfo(
+    id="EICE005", name="admin-port-open-to-world", severity="warning",
+    title="A target reachable through the endpoint also admits SSH/RDP from 0.0.0.0/0 or ::/0",
+    fix="Remove the world-open SSH/RDP rule; admit TCP 22/3389 from the endpoint's security group only.",
+    check=check,
+)

@@ -1,0 +1,112 @@
+"""Find the sources under the given paths, hand them to the front ends, and build one model."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from .frontends.cloudformation import Template, TemplateError, add_templates, load_template
+from .frontends.common import InputError
+from .model.builder import ModelBuilder
+from .model.network import Model
+
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+# Folders that hold no sources of the user's own: VCS data, dependencies, provider caches.
+SKIPPED_DIRS = {".git", ".hg", ".svn", "node_modules", ".terraform", ".venv", "venv", "__pycache__", ".tox",
+                ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+@dataclass
+class Sources:
+    templates: list[str] = field(default_factory=list)
+    modules: dict[str, list[str]] = field(default_factory=dict)  # directory -> .tf files
+    missing: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ScanResult:
+    model: Model
+    errors: list[InputError]
+    candidates: int  # files that looked like sources
+    read: int  # of those, files read and used
+    missing: list[str] = field(default_factory=list)  # paths given that do not exist
+
+
+def display_path(path: str) -> str:
+    """Relative to the current directory when below it (the JSON contract), else absolute; always '/'."""
+    relative = os.path.relpath(path)
+    shown = path if relative.startswith("..") else relative
+    return shown.replace(os.sep, "/")
+
+
+def discover(paths: list[str]) -> Sources:
+    sources = Sources()
+    for path in paths:
+        if os.path.isdir(path):
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not os.path.islink(os.path.join(root, d)))
+                for name in sorted(files):
+                    _add_file(sources, os.path.join(root, name))
+        elif os.path.isfile(path):
+            _add_file(sources, path)
+        else:
+            sources.missing.append(path)
+    return sources
+
+
+def _add_file(sources: Sources, path: str) -> None:
+    shown = display_path(path)
+    if path.endswith(".tf"):
+        directory = display_path(os.path.dirname(path) or ".")
+        files = sources.modules.setdefault(directory, [])
+        if shown not in files:
+            files.append(shown)
+    elif path.endswith(TEMPLATE_SUFFIXES) and shown not in sources.templates:
+        sources.templates.append(shown)
+
+
+def read_text(path: str, errors: list[InputError]) -> str | None:
+    try:
+        if os.path.getsize(path) > MAX_FILE_BYTES:
+            errors.append(InputError(path, f"skipped: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB"))
+            return None
+        with open(path, encoding="utf-8-sig") as handle:
+            return handle.read()
+    except UnicodeDecodeError:
+        errors.append(InputError(path, "skipped: not UTF-8 text"))
+    except OSError as exc:
+        errors.append(InputError(path, f"cannot read: {exc.strerror or exc}"))
+    return None
+
+
+def scan(paths: list[str]) -> ScanResult:
+    sources = discover(paths)
+    errors: list[InputError] = []
+    builder = ModelBuilder()
+    candidates = read = 0
+
+    templates: list[Template] = []
+    for path in sources.templates:
+        text = read_text(path, errors)
+        if text is None:
+            continue
+        try:
+            template = load_template(path, text)
+        except TemplateError as exc:
+            candidates += 1
+            errors.append(InputError(path, exc.message, exc.line))
+            continue
+        if template is not None:
+            candidates += 1
+            read += 1
+            templates.append(template)
+    add_templates(templates, builder, errors)
+
+    if sources.modules:
+        from .frontends.terraform import add_module  # lazily: Terraform support imports hcl2/lark
+
+        for directory, files in sources.modules.items():
+            texts = [(f, t) for f in files if (t := read_text(f, errors)) is not None]
+            candidates += len(files)
+            read += add_module(directory, texts, builder, errors)
+    return ScanResult(builder.finish(), errors, candidates, read, sources.missing)
