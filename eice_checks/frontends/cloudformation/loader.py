@@ -57,11 +57,20 @@ def load_yaml(text: str) -> Any:
     try:
         node = yaml.compose(text, Loader=_YAML_LOADER)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise TemplateError(f"invalid YAML: {exc.problem or exc.context}", mark.line + 1 if mark else 1) from None
+        # Where the parser gave up, unless that is the end of the file: then where the broken
+        # construct (an unterminated quote, say) starts.
+        at_end = exc.problem is not None and "end of stream" in exc.problem
+        mark = (exc.context_mark if at_end else None) or exc.problem_mark or exc.context_mark
+        detail = f"{exc.context}: {exc.problem}" if exc.context and exc.problem else (exc.problem or exc.context)
+        raise TemplateError(f"invalid YAML: {detail}", mark.line + 1 if mark else 1) from None
     except yaml.YAMLError as exc:
         raise TemplateError(f"invalid YAML: {exc}", 1) from None
-    return None if node is None else _Converter().convert(node)
+    except RecursionError:
+        raise TemplateError("invalid YAML: nesting too deep", 1) from None
+    try:
+        return None if node is None else _Converter().convert(node)
+    except RecursionError:
+        raise TemplateError("nesting too deep", node.start_mark.line + 1) from None
 
 
 class _Converter:
@@ -80,11 +89,11 @@ class _Converter:
         tag = node.tag or ""
         if tag.startswith("!"):
             return self._short_form(node, tag[1:], line)
-        if isinstance(node, yaml.MappingNode):
+        if isinstance(node, yaml.MappingNode) and tag == "tag:yaml.org,2002:map":
             return self._mapping(node, line)
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, yaml.SequenceNode) and tag == "tag:yaml.org,2002:seq":
             return self._sequence(node, line)
-        if tag not in _SCALAR_TAGS:
+        if not isinstance(node, yaml.ScalarNode) or tag not in _SCALAR_TAGS:
             raise TemplateError(f"YAML tag {tag} is not allowed in a CloudFormation template", line)
         if tag == "tag:yaml.org,2002:timestamp":  # "2010-09-09" is a string to CloudFormation
             return node.value
@@ -136,6 +145,7 @@ _JSON_TOKEN = re.compile(r"""
   | (?P<word>true|false|null)
 """, re.VERBOSE)
 _WORDS = {"true": True, "false": False, "null": None}
+_MAX_JSON_DEPTH = 128  # far beyond any template; keeps well inside Python's recursion limit
 
 
 def load_json(text: str) -> Any:
@@ -188,7 +198,7 @@ class _JsonParser:
 
     def _nested(self, parse: Any) -> Any:
         self.depth += 1
-        if self.depth > 500:
+        if self.depth > _MAX_JSON_DEPTH:
             self.fail("nesting too deep")
         try:
             return parse()

@@ -52,6 +52,17 @@ class ModuleBuilder:
         attribute = body.attributes.get(name)
         return Location(resource.file, attribute.line) if attribute else fallback
 
+    def _name(self, resource: Resource) -> str:
+        """The address as Terraform prints it: ``x[0]`` for count = 1, ``x["k"]`` for a single for_each key."""
+        if "count" in resource.body.attributes and self._count(resource) == 1:
+            return f"{resource.address}[0]"
+        if "for_each" in resource.body.attributes:
+            keys = self._value(resource, "for_each")
+            keys = list(keys) if isinstance(keys, (dict, list)) else []
+            if len(keys) == 1 and isinstance(keys[0], str):
+                return f'{resource.address}["{keys[0]}"]'
+        return resource.address
+
     def _count(self, resource: Resource) -> Union[int, Unknown]:
         """How many instances: 1 without count/for_each, the number when it is known, else Unknown."""
         attrs = resource.body.attributes
@@ -95,7 +106,7 @@ class ModuleBuilder:
     # -- network --------------------------------------------------------------------------------
     def _vpc(self, resource: Resource, loc: Location) -> None:
         key = self.m.key(resource.address)
-        self.b.add_vpc(Vpc(key, resource.address, loc))
+        self.b.add_vpc(Vpc(key, self._name(resource), loc))
         cidr = self._value(resource, "cidr_block")
         self.b.add_vpc_cidr(key, cidr if cidr is not None else Unknown("IPAM-assigned"))
 
@@ -105,7 +116,7 @@ class ModuleBuilder:
 
     def _subnet(self, resource: Resource, loc: Location) -> None:
         vpc = entity_key(self._value(resource, "vpc_id"), "vpc")
-        subnet = Subnet(self.m.key(resource.address), resource.address, loc, vpc if vpc is not None else Unknown("no vpc_id"))
+        subnet = Subnet(self.m.key(resource.address), self._name(resource), loc, vpc if vpc is not None else Unknown("no vpc_id"))
         subnet.cidr_v4 = _network_or_unknown(self._value(resource, "cidr_block"))
         subnet.cidr_v6 = _network_or_unknown(self._value(resource, "ipv6_cidr_block"))
         self.b.add_subnet(subnet)
@@ -123,7 +134,7 @@ class ModuleBuilder:
 
     def _group_with_inline_rules(self, resource: Resource, key: str, loc: Location) -> None:
         vpc = entity_key(self._value(resource, "vpc_id"), "vpc")
-        self.b.add_security_group(SecurityGroup(key, resource.address, loc, TOOL, vpc if vpc is not None else Unknown("default VPC")))
+        self.b.add_security_group(SecurityGroup(key, self._name(resource), loc, TOOL, vpc if vpc is not None else Unknown("default VPC")))
         for direction in ("ingress", "egress"):
             if any(b.type == "dynamic" and b.labels[:1] == [direction] for b in resource.body.blocks):
                 self.b.mark_incomplete(key)  # dynamic blocks are expanded by a later stage
@@ -145,7 +156,7 @@ class ModuleBuilder:
             protocol = normalize_protocol(item.get("protocol"))
             ports = normalize_ports(protocol, item.get("from_port"), item.get("to_port"))
             for peer in self._peers_of_values(item, key):
-                self.b.add_rule(key, SgRule(direction, protocol, ports, peer, loc, resource.address))
+                self.b.add_rule(key, SgRule(direction, protocol, ports, peer, loc, self._name(resource)))
 
     def _add_rules(self, group_key: str, direction: str, resource: Resource, body: Body, loc: Location,
                    source_sg_attribute: str = "security_groups") -> None:
@@ -157,7 +168,7 @@ class ModuleBuilder:
             values = {name: self._value(body, name)}
             location = self._attr_loc(resource, body, name, loc)
             for peer in self._peers_of_values(values, group_key, source_sg_attribute):
-                self.b.add_rule(group_key, SgRule(direction, protocol, ports, peer, location, resource.address))
+                self.b.add_rule(group_key, SgRule(direction, protocol, ports, peer, location, self._name(resource)))
 
     def _peers_of_values(self, values: dict, group_key: str, source_sg_attribute: str = "security_groups") -> list[Peer]:
         """Peers of one rule; an unresolvable list yields one unknown peer, so nothing is concluded from it."""
@@ -222,7 +233,7 @@ class ModuleBuilder:
                 key = entity_key(value, "sg")
                 peer = Peer.of_sg(key, label) if isinstance(key, str) else Peer("unknown", label)
             location = self._attr_loc(resource, resource.body, name, loc)
-            self.b.add_rule(group, SgRule(direction, protocol, ports, peer, location, resource.address))
+            self.b.add_rule(group, SgRule(direction, protocol, ports, peer, location, self._name(resource)))
 
     # -- endpoint and targets -------------------------------------------------------------------
     def _endpoint(self, resource: Resource, loc: Location) -> None:
@@ -240,7 +251,7 @@ class ModuleBuilder:
         subnet = entity_key(self._value(resource, "subnet_id"), "subnet")
         count_attr = resource.body.attributes.get("count") or resource.body.attributes.get("for_each")
         self.b.add_endpoint(Endpoint(
-            self.m.key(resource.address), resource.address, self.m.directory, TOOL, loc,
+            self.m.key(resource.address), self._name(resource), self.m.directory, TOOL, loc,
             subnet=subnet if subnet is not None else Unknown("no subnet_id"),
             security_groups=self._sg_list(resource, resource.body, ("security_group_ids",), loc),
             preserve_client_ip=preserve, preserve_explicit=explicit,
@@ -255,7 +266,7 @@ class ModuleBuilder:
         keys = [entity_key(s, "subnet") for s in subnets if s is not None]
         count = self._count(resource)
         self.b.add_target(Target(
-            self.m.key(resource.address), resource.address, self.m.directory, TOOL, kind, loc, sgs,
+            self.m.key(resource.address), self._name(resource), self.m.directory, TOOL, kind, loc, sgs,
             subnets=tuple(k for k in keys if isinstance(k, str)),
             subnets_complete=all(isinstance(k, str) for k in keys),
             marked=self._tagged(resource), exists=None if is_unknown(count) else True,
