@@ -21,7 +21,6 @@ import os
 import re
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -31,16 +30,21 @@ FILE_NAMES = {"hcl": "main.tf", "yaml": "template.yaml"}
 _FENCE = re.compile(r"^```(\S*)\s*$")
 
 
-@dataclass
 class Example:
-    """One example block and the console block that shows its output (line indexes into the page)."""
+    """One example block and the console block that shows its output (line indexes into the page).
 
-    language: str  # "hcl" or "yaml"
-    source: str  # the example file's text
-    line: int  # 1-based line of the example's opening fence, for messages
-    console_start: int  # index of the first line inside the console block
-    console_end: int  # index of the console block's closing fence
-    console: list[str]  # the console block's lines
+    A plain class rather than a dataclass, so the script also loads with importlib from its path
+    without being registered in sys.modules.
+    """
+
+    def __init__(self, language: str, source: str, line: int, console_start: int, console_end: int,
+                 console: list[str]) -> None:
+        self.language = language  # "hcl" or "yaml"
+        self.source = source  # the example file's text
+        self.line = line  # 1-based line of the example's opening fence, for messages
+        self.console_start = console_start  # index of the first line inside the console block
+        self.console_end = console_end  # index of the console block's closing fence
+        self.console = console  # the console block's lines
 
     @property
     def file_name(self) -> str:
@@ -130,6 +134,7 @@ def _check_page(path: Path, update: bool) -> list[str]:
         else:
             problems.append(f"{where}: the {example.language} example's console output is out of date "
                             f"(run scripts/update_rule_docs.py --update)\n" + _diff(example.console[1:], output))
+    problems.reverse()  # report in page order
     if update:
         new_text = "\n".join(lines)
         if new_text != text:

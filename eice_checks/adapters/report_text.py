@@ -18,7 +18,10 @@ def render(report: Report, colour: bool) -> str:
         lines.append(paint(file, "bold"))
         for f in findings:
             lines.append(f"  {f.line:>4}  {paint(f'{f.severity:<7}', f.severity)}  {f.rule}  {f.resource}")
-            lines.append(f"        {f.message}")
+            reason, _, fix = f.message.partition(" Fix: ")
+            lines.append(f"        {reason}")
+            if fix:
+                lines.append(f"        {paint('fix:', 'bold')} {fix}")
         lines.append("")
     for error in report.errors:
         lines.append(f"{paint('could not read', 'error')} {error.render()}")

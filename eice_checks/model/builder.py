@@ -161,6 +161,28 @@ def _allow_all_egress(group: SecurityGroup) -> list[SgRule]:
             for cidr in ("0.0.0.0/0", "::/0")]
 
 
+def network_or_unknown(value: Any) -> Any:
+    """A CIDR property: a network, None when absent, Unknown when it cannot be read as a CIDR."""
+    if value is None:
+        return None
+    network = parse_cidr(value)
+    return network if network is not None else Unknown(f"CIDR {value!r}" if not is_unknown(value) else value.reason)
+
+
+def security_group_list(values: list[Any], location: Location) -> SgList:
+    """The groups that one or more resolved properties name (lists of references or literal ids)."""
+    keys: list[str] = []
+    complete = True
+    for value in values:
+        for item in value if isinstance(value, list) else [value]:
+            key = entity_key(item, "sg")
+            if isinstance(key, str):
+                keys.append(key)
+            else:
+                complete = False
+    return SgList(tuple(keys), complete, True, location)
+
+
 def entity_key(value: Any, kind: str) -> Union[str, Unknown, None]:
     """The key of an entity a property names: a reference, a literal AWS id, or Unknown."""
     if isinstance(value, EntityRef):

@@ -136,6 +136,13 @@ class SgList:
     location: Optional[Location] = None
     defaulted: bool = False  # none named: the VPC's default group stands in (set by ModelBuilder.finish)
 
+    def merged(self, other: "SgList") -> "SgList":
+        """Groups named in two places (an instance and its network interfaces, say)."""
+        if not other.given:
+            return self
+        location = self.location if self.given else other.location
+        return SgList(self.keys + other.keys, self.complete and other.complete, True, location)
+
 
 @dataclass
 class Endpoint:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from ...model.builder import ModelBuilder
 from ...model.values import Unknown

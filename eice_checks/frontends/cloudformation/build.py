@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
-from ...model.builder import ModelBuilder, entity_key, normalize_ports, normalize_protocol
+from ...model.builder import (
+    ModelBuilder, entity_key, network_or_unknown, normalize_ports, normalize_protocol, security_group_list,
+)
 from ...model.network import Endpoint, Location, Peer, SecurityGroup, SgList, SgRule, Subnet, Target, Vpc
-from ...model.values import EntityRef, Unknown, is_unknown
+from ...model.values import EntityRef, Unknown
 from ..common import TARGET_TAG, display_name, target_tag_flag
 from .loader import LineDict
 from .resolve import NO_VALUE, Resolver, Template
@@ -60,23 +62,8 @@ class TemplateBuilder:
         present = [n for n in names if n in props]
         if not present:
             return SgList((), True, given=False, location=fallback)
-        keys: list[str] = []
-        complete = True
-        for name in present:
-            value = self._value(props, name)
-            if value is NO_VALUE:
-                continue
-            items = value if isinstance(value, list) else [value]
-            if is_unknown(value):
-                complete = False
-                items = []
-            for item in items:
-                key = entity_key(item, "sg")
-                if isinstance(key, str):
-                    keys.append(key)
-                else:
-                    complete = False
-        return SgList(tuple(keys), complete, given=True, location=self._prop_loc(props, present[0], fallback))
+        values = [v for v in (self._value(props, n) for n in present) if v is not NO_VALUE]
+        return security_group_list(values, self._prop_loc(props, present[0], fallback))
 
     def _tagged(self, props: LineDict) -> Optional[bool]:
         tags = self.r.resolve(props.get("Tags", []))
@@ -101,8 +88,8 @@ class TemplateBuilder:
     def _subnet(self, logical_id: str, props: LineDict, loc: Location) -> None:
         vpc = entity_key(self._value(props, "VpcId"), "vpc")
         subnet = Subnet(self.t.key(logical_id), logical_id, loc, vpc if vpc is not None else Unknown("no VpcId"))
-        subnet.cidr_v4 = _network_or_unknown(self._value(props, "CidrBlock"))
-        subnet.cidr_v6 = _network_or_unknown(self._value(props, "Ipv6CidrBlock"))
+        subnet.cidr_v4 = network_or_unknown(_present(self._value(props, "CidrBlock")))
+        subnet.cidr_v6 = network_or_unknown(_present(self._value(props, "Ipv6CidrBlock")))
         self.b.add_subnet(subnet)
 
     # -- security groups ------------------------------------------------------------------------
@@ -193,20 +180,13 @@ class TemplateBuilder:
         self._add_target(logical_id, "instance", loc, sgs, subnets, props)
 
     def _merge_interfaces(self, sgs: SgList, subnets: list, interfaces: list, group_prop: str, loc: Location):
-        keys, complete = list(sgs.keys), sgs.complete
-        location = sgs.location if sgs.given else None
         for interface in interfaces:
             if not isinstance(interface, LineDict):
-                complete = False
+                sgs = sgs.merged(SgList((), False, True, loc))
                 continue
-            listed = self._sg_list(interface, (group_prop,), loc)
-            if listed.given:
-                keys.extend(listed.keys)
-                complete = complete and listed.complete
-                location = location or listed.location
+            sgs = sgs.merged(self._sg_list(interface, (group_prop,), loc))
             subnets.append(self._value(interface, "SubnetId"))
-        given = bool(keys) or location is not None
-        return SgList(tuple(keys), complete, given, location or loc), subnets
+        return sgs, subnets
 
     def _launch_template(self, logical_id: str, props: LineDict, loc: Location) -> None:
         data = props.get("LaunchTemplateData")
@@ -250,13 +230,8 @@ def _launch_sources(resolver: Resolver, props: dict) -> list[Any]:
     return sources
 
 
-def _network_or_unknown(value: Any) -> Any:
-    from ...model.addresses import parse_cidr
-
-    if value is None or value is NO_VALUE:
-        return None
-    network = parse_cidr(value)
-    return network if network is not None else Unknown(f"CIDR {display_name(value)}")
+def _present(value: Any) -> Any:
+    return None if value is NO_VALUE else value
 
 
 def _as_bool(value: Any) -> Any:

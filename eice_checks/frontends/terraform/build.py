@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional, Union
 
-from ...model.addresses import parse_cidr
-from ...model.builder import ModelBuilder, entity_key, normalize_ports, normalize_protocol
+from ...model.builder import (
+    ModelBuilder, entity_key, network_or_unknown, normalize_ports, normalize_protocol, security_group_list,
+)
 from ...model.network import Endpoint, Location, Peer, SecurityGroup, SgList, SgRule, Subnet, Target, Vpc, default_sg_key
 from ...model.values import EntityRef, Unknown, is_unknown
 from ..common import TARGET_TAG, display_name, target_tag_flag
@@ -80,22 +81,8 @@ class ModuleBuilder:
         present = [n for n in names if n in body.attributes]
         if not present:
             return SgList((), True, given=False, location=fallback)
-        keys: list[str] = []
-        complete = True
-        for name in present:
-            value = self._value(body, name)
-            if value is None:
-                continue
-            if not isinstance(value, list):
-                complete = False
-                continue
-            for item in value:
-                key = entity_key(item, "sg")
-                if isinstance(key, str):
-                    keys.append(key)
-                else:
-                    complete = False
-        return SgList(tuple(keys), complete, True, self._attr_loc(resource, body, present[0], fallback))
+        values = [v for v in (self._value(body, n) for n in present) if v is not None]
+        return security_group_list(values, self._attr_loc(resource, body, present[0], fallback))
 
     def _tagged(self, resource: Resource) -> Optional[bool]:
         tag_maps = [self._value(resource, "tags")]
@@ -117,8 +104,8 @@ class ModuleBuilder:
     def _subnet(self, resource: Resource, loc: Location) -> None:
         vpc = entity_key(self._value(resource, "vpc_id"), "vpc")
         subnet = Subnet(self.m.key(resource.address), self._name(resource), loc, vpc if vpc is not None else Unknown("no vpc_id"))
-        subnet.cidr_v4 = _network_or_unknown(self._value(resource, "cidr_block"))
-        subnet.cidr_v6 = _network_or_unknown(self._value(resource, "ipv6_cidr_block"))
+        subnet.cidr_v4 = network_or_unknown(self._value(resource, "cidr_block"))
+        subnet.cidr_v6 = network_or_unknown(self._value(resource, "ipv6_cidr_block"))
         self.b.add_subnet(subnet)
 
     # -- security groups ------------------------------------------------------------------------
@@ -281,15 +268,9 @@ class ModuleBuilder:
     def _launch_template(self, resource: Resource, loc: Location) -> None:
         sgs = self._sg_list(resource, resource.body, ("vpc_security_group_ids", "security_group_names"), loc)
         subnets = list(self._asg_subnets.get(resource.address, []))
-        keys, complete, location = list(sgs.keys), sgs.complete, sgs.location if sgs.given else None
         for interface in resource.body.blocks_of("network_interfaces"):
-            listed = self._sg_list(resource, interface.body, ("security_groups",), loc)
-            if listed.given:
-                keys += listed.keys
-                complete = complete and listed.complete
-                location = location or listed.location
+            sgs = sgs.merged(self._sg_list(resource, interface.body, ("security_groups",), loc))
             subnets.append(self._value(interface.body, "subnet_id"))
-        sgs = SgList(tuple(keys), complete, bool(keys) or location is not None, location or loc)
         self._add_target(resource, "launch template", loc, sgs, subnets)
 
     def _launch_configuration(self, resource: Resource, loc: Location) -> None:
@@ -300,8 +281,7 @@ class ModuleBuilder:
         sgs = self._sg_list(resource, resource.body, ("security_groups",), loc)
         attached = self._eni_attachments.get(resource.address, [])
         if attached:
-            sgs = SgList(sgs.keys + tuple(k for k in attached if isinstance(k, str)),
-                         sgs.complete and all(isinstance(k, str) for k in attached), True, sgs.location)
+            sgs = sgs.merged(security_group_list([attached], sgs.location or loc))
         self._add_target(resource, "network interface", loc, sgs, [self._value(resource, "subnet_id")])
 
     def _subnets_of_auto_scaling_groups(self) -> dict[str, list[Any]]:
@@ -325,12 +305,5 @@ class ModuleBuilder:
             if resource.type == "aws_network_interface_sg_attachment":
                 interface = self._value(resource, "network_interface_id")
                 if isinstance(interface, EntityRef):
-                    result.setdefault(interface.label, []).append(entity_key(self._value(resource, "security_group_id"), "sg"))
+                    result.setdefault(interface.label, []).append(self._value(resource, "security_group_id"))
         return result
-
-
-def _network_or_unknown(value: Any) -> Any:
-    if value is None:
-        return None
-    network = parse_cidr(value)
-    return network if network is not None else Unknown(f"CIDR {display_name(value)}")
