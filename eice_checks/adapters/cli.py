@@ -73,6 +73,19 @@ def _use_colour(choice: str) -> bool:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `eice-checks | head`: the reader left; say nothing more
+        sys.stderr.close()
+        return EXIT_FINDINGS
+    except Exception as exc:  # a bug must end in one line and a usage-error status, never a traceback
+        print(f"eice-checks: internal error: {type(exc).__name__}: {exc} (please report it)", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _main(argv: Optional[Sequence[str]]) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

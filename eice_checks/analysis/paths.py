@@ -136,24 +136,40 @@ class Analysis:
         if self.same_vpc(endpoint, target):
             for group in self.groups_known(target.security_groups.keys):
                 for rule in group.ingress:
-                    if self._admin_ingress_open_to_addresses(rule):
+                    if self._admin_ingress_meant_for_endpoint(rule, endpoint):
                         return f"it admits {rule.describe()} and sits in the endpoint's VPC"
         return None
 
     def groups_known(self, keys: tuple[str, ...]) -> list[SecurityGroup]:
         return [g for g in (self.model.security_groups.get(k) for k in keys) if g is not None]
 
-    def _admin_ingress_open_to_addresses(self, rule: SgRule) -> bool:
-        # Admin access granted to address ranges could be meant for the endpoint; access granted only
-        # to another group (a bastion's, say) is meant for that group, so it is not taken as intent.
-        return rule.peer.kind in ("cidr", "prefix_list") and any(rule.allows_tcp(p) for p in self.admin_ports) and not rule.implicit
+    def _admin_ingress_meant_for_endpoint(self, rule: SgRule, endpoint: Endpoint) -> bool:
+        """Admin access granted to an address range that endpoint traffic could come from: part of the
+        endpoint's VPC (preservation off) or public space (preservation on). Access granted to another
+        group (a bastion's) or to private space outside the VPC (a VPN, a peered network) is meant for
+        something else, so it is not taken as intent."""
+        if rule.implicit or rule.peer.kind != "cidr" or rule.peer.cidr is None:
+            return False
+        if not any(rule.allows_tcp(p) for p in self.admin_ports):
+            return False
+        vpc_ranges = self.vpc_ranges(endpoint.vpc)
+        if can_hold_client_address(rule.peer.cidr, vpc_ranges or ()):
+            return True
+        return vpc_ranges is not None and any(rule.peer.cidr.overlaps(r) for r in vpc_ranges if r.version == rule.peer.cidr.version)  # type: ignore[arg-type]
 
     @cached_property
     def paths(self) -> list[Path]:
+        # Targets indexed by VPC: an endpoint only looks at its own VPC's and at those whose VPC is
+        # unknown, which keeps the analysis linear in the number of resources.
+        by_vpc: dict[Optional[str], list[Target]] = {}
+        for target in self.model.targets:
+            if target.exists is True:
+                by_vpc.setdefault(target.vpc if isinstance(target.vpc, str) else None, []).append(target)
+        everyone = [t for group in by_vpc.values() for t in group]
         result: list[Path] = []
-        targets = [t for t in self.model.targets if t.exists is True]
         for endpoint in self.active_endpoints():
-            for target in targets:
+            candidates = by_vpc.get(endpoint.vpc, []) + by_vpc.get(None, []) if isinstance(endpoint.vpc, str) else everyone
+            for target in candidates:
                 reason = self.intent(endpoint, target)
                 if reason is not None:
                     result.append(self._path(endpoint, target, reason))

@@ -51,8 +51,10 @@ class ModelBuilder:
         self.model = Model()
         self._rules: list[tuple[str, SgRule]] = []
         self._incomplete: set[str] = set()
+        self._incomplete_scopes: set[str] = set()
         self._egress_declared: set[str] = set()
         self._vpc_cidrs: list[tuple[str, Any]] = []
+        self._subnet_ipv6: list[Any] = []
 
     # -- declarations -------------------------------------------------------------------------
     def add_vpc(self, vpc: Vpc) -> None:
@@ -64,6 +66,10 @@ class ModelBuilder:
 
     def add_subnet(self, subnet: Subnet) -> None:
         self.model.subnets[subnet.key] = subnet
+
+    def add_subnet_ipv6(self, subnet_key: Any) -> None:
+        """An IPv6 range associated with a subnet by a resource of its own."""
+        self._subnet_ipv6.append(subnet_key)
 
     def add_security_group(self, group: SecurityGroup) -> None:
         self.model.security_groups[group.key] = group
@@ -81,6 +87,10 @@ class ModelBuilder:
     def mark_incomplete(self, group_key: str) -> None:
         self._incomplete.add(group_key)
 
+    def mark_scope_incomplete(self, scope: str) -> None:
+        """A rule whose group cannot be resolved may belong to any group of its template/module."""
+        self._incomplete_scopes.add(f"{scope}#")
+
     def add_endpoint(self, endpoint: Endpoint) -> None:
         self.model.endpoints.append(endpoint)
 
@@ -90,10 +100,16 @@ class ModelBuilder:
     # -- semantics ----------------------------------------------------------------------------
     def finish(self) -> Model:
         self._attach_vpc_cidrs()
+        for key in self._subnet_ipv6:
+            subnet = self.model.subnets.get(key) if isinstance(key, str) else None
+            if subnet is not None and subnet.cidr_v6 is None:
+                subnet.cidr_v6 = Unknown("IPv6 CIDR associated separately")
         self._attach_rules()
         self._apply_cloudformation_default_egress()
         for endpoint in self.model.endpoints:
             endpoint.vpc = self._vpc_of(endpoint.subnet, endpoint.security_groups.keys)
+            if endpoint.ip_address_type is None:
+                self._derive_ip_address_type(endpoint)
             self._default_group_if_none(endpoint.security_groups, endpoint.vpc, endpoint.tool, endpoint.location)
         for target in self.model.targets:
             subnet = target.subnets[0] if target.subnets else None
@@ -121,6 +137,10 @@ class ModelBuilder:
         for key in self._incomplete:
             if key in groups:
                 groups[key].complete = False
+        if self._incomplete_scopes:
+            for group in groups.values():
+                if group.key.startswith(tuple(self._incomplete_scopes)):
+                    group.complete = False
 
     def _apply_cloudformation_default_egress(self) -> None:
         # CloudFormation keeps EC2's allow-all egress unless the group gets egress of its own,
@@ -138,6 +158,20 @@ class ModelBuilder:
             if group is not None and isinstance(group.vpc, str):
                 return group.vpc
         return Unknown("VPC not resolvable")
+
+    def _derive_ip_address_type(self, endpoint: Endpoint) -> None:
+        """EC2 API: an endpoint created without a type takes its subnet's: dualstack when the subnet has
+        IPv4 and IPv6 CIDRs, ipv4 or ipv6 when it has only one family."""
+        subnet = self.model.subnets.get(endpoint.subnet) if isinstance(endpoint.subnet, str) else None
+        if subnet is None:
+            endpoint.ip_address_type = Unknown("the subnet's address families are not known")
+            return
+        families = [f for f, cidr in (("IPv4", subnet.cidr_v4), ("IPv6", subnet.cidr_v6)) if cidr is not None]
+        endpoint.ip_address_type = {2: "dualstack", 1: families[0].lower() if families else ""}.get(len(families), "")
+        if not endpoint.ip_address_type:
+            endpoint.ip_address_type = Unknown("the subnet has no CIDR")
+            return
+        endpoint.ip_address_type_derived = f"the type of its subnet {subnet.name}, which has {' and '.join(families)} CIDRs"
 
     def _default_group_if_none(self, sgs: SgList, vpc_key: Union[str, Unknown], tool: str, location: Location) -> None:
         """A resource that names no group gets its VPC's default group; AWS's rules are assumed unless managed."""

@@ -156,8 +156,9 @@ class Endpoint:
     preserve_client_ip: Union[bool, Unknown]
     preserve_explicit: bool
     preserve_location: Location
-    ip_address_type: Union[str, Unknown] = "ipv4"
+    ip_address_type: Union[str, Unknown, None] = None  # None: not set; ModelBuilder.finish derives it
     ip_address_type_location: Optional[Location] = None
+    ip_address_type_derived: str = ""  # how a type that was not set was derived, for messages
     instance_count: Union[int, Unknown] = 1
     count_location: Optional[Location] = None
     vpc: Union[str, Unknown] = Unknown("not derived")  # set by ModelBuilder.finish

@@ -5,7 +5,7 @@ from typing import Iterator
 
 from ..analysis.findings import Finding, RuleInfo
 from ..analysis.paths import Analysis, Path
-from .wording import group_list, group_names, ports_phrase
+from .wording import group_list, group_names, ports_phrase, ports_short
 
 
 def check(analysis: Analysis) -> Iterator[Finding]:
@@ -13,6 +13,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
     for path in analysis.paths:
         paths_by_endpoint.setdefault(path.endpoint.key, []).append(path)
     ports = ports_phrase(list(analysis.admin_ports))
+    short = ports_short(analysis.admin_ports)
     for endpoint in analysis.active_endpoints():
         sgs = endpoint.security_groups
         where = sgs.location or endpoint.location
@@ -25,7 +26,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             yield Finding(where.file, where.line, RULE.id, endpoint.address, RULE.severity,
                           f"{endpoint.address} cannot open any tunnel: its security group(s) {groups} allow no "
                           f"outbound TCP {ports} toward the VPC{reach}. "
-                          f"Fix: add an egress rule to {groups} for TCP 22 (or 3389) to the targets' security group or the VPC CIDR.",
+                          f"Fix: add an egress rule to {groups} for TCP {short} to the targets' security group or the VPC CIDR.",
                           related + targets)
             continue
         for path in paths:
@@ -35,7 +36,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             yield Finding(where.file, where.line, RULE.id, endpoint.address, RULE.severity,
                           f"{endpoint.address} cannot reach {target.address} ({target.kind}; {path.reason}): its "
                           f"security group(s) {groups} allow no outbound TCP {ports} toward it. "
-                          f"Fix: add an egress rule to {groups} for TCP 22 (or 3389) to the security group of {target.address}.",
+                          f"Fix: add an egress rule to {groups} for TCP {short} to the security group of {target.address}.",
                           related + (target.address,))
 
 

@@ -5,7 +5,7 @@ from typing import Iterator
 
 from ..analysis.findings import Finding, RuleInfo
 from ..analysis.paths import Analysis
-from .wording import sg_property
+from .wording import ports_short, sg_property
 
 
 def check(analysis: Analysis) -> Iterator[Finding]:
@@ -21,7 +21,8 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             f"{endpoint.address} names no security group ({prop} is {'empty' if sgs.given else 'not set'}), so AWS "
             f"attaches the VPC's default security group{managed}. That group is shared, often stripped of all rules "
             f"by baseline tooling, and any rule added to it for the endpoint opens every resource that uses it. "
-            f"Fix: create a dedicated security group with egress TCP 22/3389 to the targets and set {prop} to it.",
+            f"Fix: create a dedicated security group with egress TCP {ports_short(analysis.admin_ports)} to the "
+            f"targets and set {prop} to it.",
         )
 
 

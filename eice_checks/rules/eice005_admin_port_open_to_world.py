@@ -6,6 +6,7 @@ from typing import Iterator
 from ..analysis.findings import Finding, RuleInfo
 from ..analysis.paths import Analysis
 from ..model.addresses import is_world
+from .wording import ports_short
 
 
 def check(analysis: Analysis) -> Iterator[Finding]:
@@ -19,9 +20,9 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             yield Finding(
                 rule.location.file, rule.location.line, RULE.id, target.address, RULE.severity,
                 f"{target.address} ({target.kind}) is reached through {path.endpoint.address}, yet {rule.origin} also "
-                f"admits {rule.describe()}: SSH/RDP is open to the whole internet. With an endpoint in place it "
-                f"does not need to be. Fix: remove this rule and admit TCP 22/3389 from the endpoint's security "
-                f"group only; control who connects with IAM (ec2-instance-connect:OpenTunnel).",
+                f"admits {rule.describe()}: its admin ports are open to the whole internet. With an endpoint in "
+                f"place they do not need to be. Fix: remove this rule and admit TCP {ports_short(analysis.admin_ports)} "
+                f"from the endpoint's security group only; control who connects with IAM (ec2-instance-connect:OpenTunnel).",
                 (rule.origin, path.endpoint.address),
             )
 

@@ -15,17 +15,24 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             continue
         where = endpoint.preserve_location if endpoint.preserve_explicit else (endpoint.ip_address_type_location or endpoint.location)
         prop = preserve_property(endpoint)
+        if endpoint.ip_address_type_derived:
+            kind = (f"is a {ip_type} endpoint (no IP address type is set, so it takes "
+                    f"{endpoint.ip_address_type_derived})")
+            alternative = "or place it in a subnet with IPv4 CIDRs only"
+        else:
+            kind = f"has ip_address_type = \"{ip_type}\""
+            alternative = "or use ip_address_type = \"ipv4\""
         yield Finding(
             where.file, where.line, RULE.id, endpoint.address, RULE.severity,
-            f"{endpoint.address} has ip_address_type = \"{ip_type}\" and {mode_phrase(endpoint)}, but client IP "
-            f"preservation is only supported for IPv4 endpoints: AWS rejects this configuration. "
-            f"Fix: set {prop} = false, or use ip_address_type = \"ipv4\" if the clients' addresses must be preserved.",
+            f"{endpoint.address} {kind} and {mode_phrase(endpoint)}, but client IP preservation is only "
+            f"supported for IPv4 endpoints: AWS rejects this configuration. Fix: set {prop} = false, "
+            f"{alternative} if the clients' addresses must be preserved.",
         )
 
 
 RULE = RuleInfo(
     id="EICE006", name="preservation-unsupported", severity="error",
     title="Client IP preservation is on for a dualstack or IPv6 endpoint",
-    fix="Set preserve_client_ip = false for dualstack/IPv6 endpoints.",
+    fix="Turn client IP preservation off for dualstack/IPv6 endpoints, or make the endpoint IPv4.",
     check=check,
 )

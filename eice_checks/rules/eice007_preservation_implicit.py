@@ -13,7 +13,8 @@ def check(analysis: Analysis) -> Iterator[Finding]:
         if endpoint.preserve_explicit or endpoint.instance_count == 0:
             continue
         prop = preserve_property(endpoint)
-        value = str(endpoint.preserve_client_ip).lower()
+        # Keep the current behaviour, unless it is one AWS rejects (EICE006): then off is the only choice.
+        value = "false" if endpoint.ip_address_type in ("dualstack", "ipv6") else str(endpoint.preserve_client_ip).lower()
         yield Finding(
             endpoint.location.file, endpoint.location.line, RULE.id, endpoint.address, RULE.severity,
             f"{endpoint.address}: {mode_phrase(endpoint)}. The other tool's default is the opposite "

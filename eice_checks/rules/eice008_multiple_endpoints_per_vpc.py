@@ -11,13 +11,15 @@ from ..model.network import Endpoint
 def check(analysis: Analysis) -> Iterator[Finding]:
     by_vpc: dict[str, list[Endpoint]] = {}
     for endpoint in analysis.active_endpoints():
-        if endpoint.instance_count > 1:  # type: ignore[operator]  # active endpoints have an int count
+        # Several instances share one VPC for sure only when they share one subnet; a subnet that
+        # varies per instance (each.value, count.index) does not resolve, so it is not judged.
+        if endpoint.instance_count > 1 and isinstance(endpoint.subnet, str):  # type: ignore[operator]
             where = endpoint.count_location or endpoint.location
             yield Finding(
                 where.file, where.line, RULE.id, endpoint.address, RULE.severity,
-                f"{endpoint.address} creates {endpoint.instance_count} endpoints (count/for_each), all in the "
-                f"VPC of its subnet, but AWS allows one EC2 Instance Connect Endpoint per VPC: every one after "
-                f"the first fails to create. Fix: create a single endpoint per VPC.",
+                f"{endpoint.address} creates {endpoint.instance_count} endpoints (count/for_each), all in the same "
+                f"subnet, but AWS allows one EC2 Instance Connect Endpoint per VPC (and per subnet): every one "
+                f"after the first fails to create. Fix: create a single endpoint per VPC.",
             )
         group_key = endpoint.vpc if isinstance(endpoint.vpc, str) else (
             f"subnet:{endpoint.subnet}" if isinstance(endpoint.subnet, str) else None)

@@ -28,7 +28,13 @@ def mode_phrase(endpoint: Endpoint) -> str:
 
 
 def ports_phrase(ports: list[int]) -> str:
+    """E.g. '22 (SSH) or 3389 (RDP)'."""
     return " or ".join(port_label(p) for p in ports)
+
+
+def ports_short(ports: tuple[int, ...] | list[int]) -> str:
+    """E.g. '22/3389'."""
+    return "/".join(str(p) for p in ports)
 
 
 def group_list(model: Model, keys: tuple[str, ...]) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ from ...model.builder import (
     ModelBuilder, entity_key, network_or_unknown, normalize_ports, normalize_protocol, security_group_list,
 )
 from ...model.network import Endpoint, Location, Peer, SecurityGroup, SgList, SgRule, Subnet, Target, Vpc
-from ...model.values import EntityRef, Unknown
+from ...model.values import EntityRef, Unknown, is_unknown
 from ..common import TARGET_TAG, display_name, target_tag_flag
 from .loader import LineDict
 from .resolve import NO_VALUE, Resolver, Template
@@ -28,7 +28,8 @@ class TemplateBuilder:
         self.b = builder
         self._handlers: dict[str, Callable[[str, LineDict, Location], None]] = {
             "AWS::EC2::VPC": self._vpc, "AWS::EC2::VPCCidrBlock": self._vpc_cidr_block,
-            "AWS::EC2::Subnet": self._subnet, "AWS::EC2::SecurityGroup": self._security_group,
+            "AWS::EC2::Subnet": self._subnet, "AWS::EC2::SubnetCidrBlock": self._subnet_cidr_block,
+            "AWS::EC2::SecurityGroup": self._security_group,
             "AWS::EC2::SecurityGroupIngress": self._standalone_rule, "AWS::EC2::SecurityGroupEgress": self._standalone_rule,
             "AWS::EC2::InstanceConnectEndpoint": self._endpoint, "AWS::EC2::Instance": self._instance,
             "AWS::EC2::LaunchTemplate": self._launch_template, "AWS::AutoScaling::LaunchConfiguration": self._launch_configuration,
@@ -89,8 +90,15 @@ class TemplateBuilder:
         vpc = entity_key(self._value(props, "VpcId"), "vpc")
         subnet = Subnet(self.t.key(logical_id), logical_id, loc, vpc if vpc is not None else Unknown("no VpcId"))
         subnet.cidr_v4 = network_or_unknown(_present(self._value(props, "CidrBlock")))
+        if subnet.cidr_v4 is None and _present(self._value(props, "Ipv6Native")) not in (True, "true"):
+            subnet.cidr_v4 = Unknown("IPAM-assigned")
         subnet.cidr_v6 = network_or_unknown(_present(self._value(props, "Ipv6CidrBlock")))
+        if subnet.cidr_v6 is None and ("Ipv6CidrBlocks" in props or "Ipv6IpamPoolId" in props):
+            subnet.cidr_v6 = Unknown("IPv6 CIDR list or IPAM pool")
         self.b.add_subnet(subnet)
+
+    def _subnet_cidr_block(self, logical_id: str, props: LineDict, loc: Location) -> None:
+        self.b.add_subnet_ipv6(entity_key(self._value(props, "SubnetId"), "subnet"))
 
     # -- security groups ------------------------------------------------------------------------
     def _security_group(self, logical_id: str, props: LineDict, loc: Location) -> None:
@@ -114,8 +122,10 @@ class TemplateBuilder:
     def _standalone_rule(self, logical_id: str, props: LineDict, loc: Location) -> None:
         direction = "egress" if self.t.resource_type(logical_id) == "AWS::EC2::SecurityGroupEgress" else "ingress"
         group = entity_key(self._value(props, "GroupId"), "sg")
+        if is_unknown(group) or "GroupName" in props:
+            self.b.mark_scope_incomplete(self.t.path)  # it may add to any group of this template
         if not isinstance(group, str):
-            return  # a rule for a group we cannot name (GroupName, an unresolved id) changes no known group
+            return
         if direction == "egress":
             self.b.declare_egress(group)
         resolved = {k: self.r.resolve(v) for k, v in props.items()}

@@ -105,6 +105,8 @@ class ModuleBuilder:
         vpc = entity_key(self._value(resource, "vpc_id"), "vpc")
         subnet = Subnet(self.m.key(resource.address), self._name(resource), loc, vpc if vpc is not None else Unknown("no vpc_id"))
         subnet.cidr_v4 = network_or_unknown(self._value(resource, "cidr_block"))
+        if subnet.cidr_v4 is None and self._value(resource, "ipv6_native") is not True:
+            subnet.cidr_v4 = Unknown("IPAM-assigned")
         subnet.cidr_v6 = network_or_unknown(self._value(resource, "ipv6_cidr_block"))
         self.b.add_subnet(subnet)
 
@@ -187,6 +189,8 @@ class ModuleBuilder:
 
     def _rule_target(self, resource: Resource) -> Optional[str]:
         group = entity_key(self._value(resource, "security_group_id"), "sg")
+        if is_unknown(group):
+            self.b.mark_scope_incomplete(self.m.directory)
         return group if isinstance(group, str) else None
 
     def _security_group_rule(self, resource: Resource, loc: Location) -> None:
@@ -230,10 +234,8 @@ class ModuleBuilder:
             preserve = True  # the provider's default (booldefault.StaticBool(true), FACTS.md)
         elif not isinstance(preserve, bool):
             preserve = Unknown("preserve_client_ip is not resolvable")
-        ip_type = self._value(resource, "ip_address_type")
-        if ip_type is None:
-            ip_type = "ipv4"
-        elif not isinstance(ip_type, str):
+        ip_type = self._value(resource, "ip_address_type")  # None: not set, derived from the subnet later
+        if ip_type is not None and not isinstance(ip_type, str):
             ip_type = Unknown("ip_address_type is not resolvable")
         subnet = entity_key(self._value(resource, "subnet_id"), "subnet")
         count_attr = resource.body.attributes.get("count") or resource.body.attributes.get("for_each")
