@@ -12,7 +12,6 @@ from eice_checks.rules import CATALOG
 ROOT = Path(__file__).resolve().parent.parent
 RULES_DIR = ROOT / "rules"
 SCRIPT = ROOT / "scripts" / "update_rule_docs.py"
-TERRAFORM_ONLY = {"EICE006"}  # CloudFormation's endpoint has no IpAddressType (FACTS.md)
 
 
 def _load_script():
@@ -42,8 +41,9 @@ def test_page_heading_and_severity_match_the_catalog(rule) -> None:
                      severity_lines[0])
     assert match, severity_lines[0]
     assert match.group(1) == rule.severity
-    tools = "Terraform" if rule.id in TERRAFORM_ONLY else "CloudFormation, Terraform"
-    assert match.group(3) == tools
+    # Every rule applies to both tools; EICE006 too, since a CloudFormation endpoint takes its
+    # subnet's IP address type (EC2 API reference, CreateInstanceConnectEndpoint).
+    assert match.group(3) == "CloudFormation, Terraform"
 
 
 @pytest.mark.parametrize("rule", CATALOG, ids=lambda r: r.id)
@@ -54,10 +54,7 @@ def test_page_has_the_sections_and_examples_with_output(rule) -> None:
     examples = update_rule_docs.find_examples(text)
     languages = {example.language for example in examples}
     assert "hcl" in languages, f"{rule.id}: no Terraform example with console output"
-    if rule.id in TERRAFORM_ONLY:
-        assert "yaml" not in languages, f"{rule.id} is Terraform-only but has a CloudFormation example"
-    else:
-        assert "yaml" in languages, f"{rule.id}: no CloudFormation example with console output"
+    assert "yaml" in languages, f"{rule.id}: no CloudFormation example with console output"
     for example in examples:
         assert example.console and example.console[0] == f"$ eice-checks {example.file_name}"
         # A bad example must show the rule it documents.

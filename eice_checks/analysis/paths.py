@@ -50,8 +50,7 @@ class Path:
     target: Target
     reason: str  # why the target counts as meant to be reached
     egress: dict[int, Tri] = field(default_factory=dict)  # per admin port: does the endpoint send it to the target
-    ingress: dict[int, Tri] = field(default_factory=dict)  # per port sent: does the target admit it, current mode
-    ingress_other_mode: dict[int, Tri] = field(default_factory=dict)
+    ingress: dict[int, Tri] = field(default_factory=dict)  # per admin port: does the target admit it (current mode)
 
     @property
     def ports_sent(self) -> list[int]:
@@ -152,10 +151,12 @@ class Analysis:
             return False
         if not any(rule.allows_tcp(p) for p in self.admin_ports):
             return False
+        cidr = rule.peer.cidr
         vpc_ranges = self.vpc_ranges(endpoint.vpc)
-        if can_hold_client_address(rule.peer.cidr, vpc_ranges or ()):
-            return True
-        return vpc_ranges is not None and any(rule.peer.cidr.overlaps(r) for r in vpc_ranges if r.version == rule.peer.cidr.version)  # type: ignore[arg-type]
+        if cidr.version == 4 and can_hold_client_address(cidr, vpc_ranges or ()):
+            return True  # preserved client addresses are public IPv4 (preservation is IPv4-only)
+        return (vpc_ranges is not None and self._family_usable(endpoint, cidr)
+                and any(cidr.overlaps(r) for r in vpc_ranges if r.version == cidr.version))  # type: ignore[arg-type]
 
     @cached_property
     def paths(self) -> list[Path]:
@@ -184,7 +185,6 @@ class Analysis:
         mode = endpoint.preserve_client_ip if isinstance(endpoint.preserve_client_ip, bool) else None
         for port in self.admin_ports:
             path.ingress[port] = self.admits(endpoint, target, port, mode)
-            path.ingress_other_mode[port] = None if mode is None else self.admits(endpoint, target, port, not mode)
         return path
 
     # -- the two legs ---------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Optional, Union
 
-from .addresses import parse_cidr
+from .addresses import is_network, parse_cidr
 from .network import (
     ALL_PORTS, Endpoint, Location, Model, Peer, SecurityGroup, SgList, SgRule, Subnet, Target, Vpc,
     default_sg_key,
@@ -54,7 +54,7 @@ class ModelBuilder:
         self._incomplete_scopes: set[str] = set()
         self._egress_declared: set[str] = set()
         self._vpc_cidrs: list[tuple[str, Any]] = []
-        self._subnet_ipv6: list[Any] = []
+        self._subnet_ipv6: list[tuple[Any, bool]] = []
 
     # -- declarations -------------------------------------------------------------------------
     def add_vpc(self, vpc: Vpc) -> None:
@@ -67,9 +67,9 @@ class ModelBuilder:
     def add_subnet(self, subnet: Subnet) -> None:
         self.model.subnets[subnet.key] = subnet
 
-    def add_subnet_ipv6(self, subnet_key: Any) -> None:
-        """An IPv6 range associated with a subnet by a resource of its own."""
-        self._subnet_ipv6.append(subnet_key)
+    def add_subnet_ipv6(self, subnet_key: Any, certain: bool = True) -> None:
+        """An IPv6 range associated with a subnet by a resource of its own (``certain`` unless conditional)."""
+        self._subnet_ipv6.append((subnet_key, certain))
 
     def add_security_group(self, group: SecurityGroup) -> None:
         self.model.security_groups[group.key] = group
@@ -100,10 +100,10 @@ class ModelBuilder:
     # -- semantics ----------------------------------------------------------------------------
     def finish(self) -> Model:
         self._attach_vpc_cidrs()
-        for key in self._subnet_ipv6:
+        for key, certain in self._subnet_ipv6:
             subnet = self.model.subnets.get(key) if isinstance(key, str) else None
             if subnet is not None and subnet.cidr_v6 is None:
-                subnet.cidr_v6 = Unknown("IPv6 CIDR associated separately")
+                subnet.cidr_v6 = Unknown("IPv6 CIDR associated separately", computed=certain)
         self._attach_rules()
         self._apply_cloudformation_default_egress()
         for endpoint in self.model.endpoints:
@@ -163,14 +163,12 @@ class ModelBuilder:
         """EC2 API: an endpoint created without a type takes its subnet's: dualstack when the subnet has
         IPv4 and IPv6 CIDRs, ipv4 or ipv6 when it has only one family."""
         subnet = self.model.subnets.get(endpoint.subnet) if isinstance(endpoint.subnet, str) else None
-        if subnet is None:
+        states = {"IPv4": _presence(subnet.cidr_v4), "IPv6": _presence(subnet.cidr_v6)} if subnet else {}
+        if not states or None in states.values() or not any(states.values()):
             endpoint.ip_address_type = Unknown("the subnet's address families are not known")
             return
-        families = [f for f, cidr in (("IPv4", subnet.cidr_v4), ("IPv6", subnet.cidr_v6)) if cidr is not None]
-        endpoint.ip_address_type = {2: "dualstack", 1: families[0].lower() if families else ""}.get(len(families), "")
-        if not endpoint.ip_address_type:
-            endpoint.ip_address_type = Unknown("the subnet has no CIDR")
-            return
+        families = [family for family, present in states.items() if present]
+        endpoint.ip_address_type = "dualstack" if len(families) == 2 else families[0].lower()
         endpoint.ip_address_type_derived = f"the type of its subnet {subnet.name}, which has {' and '.join(families)} CIDRs"
 
     def _default_group_if_none(self, sgs: SgList, vpc_key: Union[str, Unknown], tool: str, location: Location) -> None:
@@ -190,6 +188,14 @@ class ModelBuilder:
         sgs.defaulted = True
 
 
+def _presence(cidr: Any) -> Optional[bool]:
+    """Whether a subnet has a CIDR of a family: a known one or one computed at deploy time does; an
+    unresolved value (a variable, a condition) may or may not be there."""
+    if cidr is None:
+        return False
+    return True if is_network(cidr) or (isinstance(cidr, Unknown) and cidr.computed) else None
+
+
 def _allow_all_egress(group: SecurityGroup) -> list[SgRule]:
     return [SgRule("egress", "all", ALL_PORTS, Peer.of_cidr(cidr), group.location, group.name, implicit=True)
             for cidr in ("0.0.0.0/0", "::/0")]
@@ -197,10 +203,10 @@ def _allow_all_egress(group: SecurityGroup) -> list[SgRule]:
 
 def network_or_unknown(value: Any) -> Any:
     """A CIDR property: a network, None when absent, Unknown when it cannot be read as a CIDR."""
-    if value is None:
-        return None
+    if value is None or is_unknown(value):
+        return value
     network = parse_cidr(value)
-    return network if network is not None else Unknown(f"CIDR {value!r}" if not is_unknown(value) else value.reason)
+    return network if network is not None else Unknown(f"not a CIDR: {value!r}")
 
 
 def security_group_list(values: list[Any], location: Location) -> SgList:

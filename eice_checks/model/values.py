@@ -16,6 +16,9 @@ class Unknown:
     """A value that cannot be resolved statically; ``reason`` says why, for info notes and debugging."""
 
     reason: str = "unresolved"
+    # True for a value the platform computes at deploy time (a resource attribute): it will exist,
+    # only its content is unknown. False when it may as well be absent (a variable, a condition).
+    computed: bool = False
 
 
 @dataclass(frozen=True)

@@ -18,15 +18,15 @@ def check(analysis: Analysis) -> Iterator[Finding]:
         if endpoint.ip_address_type_derived:
             kind = (f"is a {ip_type} endpoint (no IP address type is set, so it takes "
                     f"{endpoint.ip_address_type_derived})")
-            alternative = "or place it in a subnet with IPv4 CIDRs only"
+            alternative = "place it in a subnet that has only IPv4 CIDRs"
         else:
             kind = f"has ip_address_type = \"{ip_type}\""
-            alternative = "or use ip_address_type = \"ipv4\""
+            alternative = "use ip_address_type = \"ipv4\""
         yield Finding(
             where.file, where.line, RULE.id, endpoint.address, RULE.severity,
             f"{endpoint.address} {kind} and {mode_phrase(endpoint)}, but client IP preservation is only "
-            f"supported for IPv4 endpoints: AWS rejects this configuration. Fix: set {prop} = false, "
-            f"{alternative} if the clients' addresses must be preserved.",
+            f"supported for IPv4 endpoints: AWS rejects this configuration. Fix: set {prop} = false; if the "
+            f"clients' addresses must be preserved, {alternative} instead.",
         )
 
 

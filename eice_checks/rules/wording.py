@@ -28,13 +28,17 @@ def mode_phrase(endpoint: Endpoint) -> str:
 
 
 def ports_phrase(ports: list[int]) -> str:
-    """E.g. '22 (SSH) or 3389 (RDP)'."""
-    return " or ".join(port_label(p) for p in ports)
+    """E.g. '22 (SSH) or 3389 (RDP)', '22 (SSH), 3389 (RDP) or 2222'."""
+    return _either([port_label(p) for p in ports])
 
 
 def ports_short(ports: tuple[int, ...] | list[int]) -> str:
-    """E.g. '22/3389'."""
-    return "/".join(str(p) for p in ports)
+    """E.g. '22 or 3389'."""
+    return _either([str(p) for p in ports])
+
+
+def _either(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
 
 
 def group_list(model: Model, keys: tuple[str, ...]) -> tuple[str, ...]:

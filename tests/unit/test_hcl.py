@@ -49,3 +49,16 @@ def test_syntax_errors_name_a_line(text, line, message):
     with pytest.raises(hcl.HclFileError) as error:
         hcl.parse_file(text)
     assert (error.value.line, error.value.message) == (line, message)
+
+
+def test_without_any_hcl2_terraform_is_reported_as_skipped_with_the_install_command(monkeypatch, tmp_path):
+    from helpers import scan
+
+    monkeypatch.setitem(__import__("sys").modules, "hcl2", None)  # makes `import hcl2` fail
+    monkeypatch.setattr(hcl, "_parse_tree", None)
+    (tmp_path / "main.tf").write_text('resource "aws_vpc" "a" {\n  cidr_block = "10.0.0.0/16"\n}\n')
+    report = scan(tmp_path)
+    assert [(e.file, e.line, e.message) for e in report.errors] == [(
+        ".", None, "1 Terraform file(s) skipped: reading Terraform needs python-hcl2: pip install "
+        "'eice-checks[terraform]' (inside checkov's environment checkov's own hcl2 is used; install nothing more there)")]
+    assert report.scanned.read == 0

@@ -91,14 +91,14 @@ class TemplateBuilder:
         subnet = Subnet(self.t.key(logical_id), logical_id, loc, vpc if vpc is not None else Unknown("no VpcId"))
         subnet.cidr_v4 = network_or_unknown(_present(self._value(props, "CidrBlock")))
         if subnet.cidr_v4 is None and _present(self._value(props, "Ipv6Native")) not in (True, "true"):
-            subnet.cidr_v4 = Unknown("IPAM-assigned")
+            subnet.cidr_v4 = Unknown("IPAM-assigned", computed=True)
         subnet.cidr_v6 = network_or_unknown(_present(self._value(props, "Ipv6CidrBlock")))
         if subnet.cidr_v6 is None and ("Ipv6CidrBlocks" in props or "Ipv6IpamPoolId" in props):
-            subnet.cidr_v6 = Unknown("IPv6 CIDR list or IPAM pool")
+            subnet.cidr_v6 = Unknown("IPv6 CIDR list or IPAM pool", computed=True)
         self.b.add_subnet(subnet)
 
     def _subnet_cidr_block(self, logical_id: str, props: LineDict, loc: Location) -> None:
-        self.b.add_subnet_ipv6(entity_key(self._value(props, "SubnetId"), "subnet"))
+        self.b.add_subnet_ipv6(entity_key(self._value(props, "SubnetId"), "subnet"), certain=self._exists(logical_id) is True)
 
     # -- security groups ------------------------------------------------------------------------
     def _security_group(self, logical_id: str, props: LineDict, loc: Location) -> None:
@@ -232,12 +232,20 @@ class TemplateBuilder:
 
 
 def _launch_sources(resolver: Resolver, props: dict) -> list[Any]:
+    """What an Auto Scaling group launches: its launch configuration and/or launch template(s)."""
     sources = [resolver.resolve(props["LaunchConfigurationName"])] if "LaunchConfigurationName" in props else []
-    for holder in (props.get("LaunchTemplate"), (props.get("MixedInstancesPolicy") or {}).get("LaunchTemplate", {}).get("LaunchTemplateSpecification")
-                   if isinstance(props.get("MixedInstancesPolicy"), dict) else None):
-        if isinstance(holder, dict) and "LaunchTemplateId" in holder:
-            sources.append(resolver.resolve(holder["LaunchTemplateId"]))
+    mixed = props.get("MixedInstancesPolicy")
+    mixed_template = _get_path(mixed, "LaunchTemplate", "LaunchTemplateSpecification")
+    for spec in (props.get("LaunchTemplate"), mixed_template):
+        if isinstance(spec, dict) and "LaunchTemplateId" in spec:
+            sources.append(resolver.resolve(spec["LaunchTemplateId"]))
     return sources
+
+
+def _get_path(value: Any, *keys: str) -> Any:
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
 
 
 def _present(value: Any) -> Any:

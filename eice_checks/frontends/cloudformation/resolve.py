@@ -137,7 +137,9 @@ class Resolver:
         props = self.template.properties(logical_id)
         if attribute in props and resource_type in ("AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::SecurityGroup"):
             return self.resolve(props[attribute])  # CidrBlock, VpcId: what the template declares
-        return Unknown(f"{logical_id}.{attribute}")
+        if resource_type is None:
+            return Unknown(f"{logical_id} is not a resource of this template")
+        return Unknown(f"{logical_id}.{attribute} is computed at deploy time", computed=True)
 
     # -- other functions ------------------------------------------------------------------------
     def _sub(self, arg: Any) -> Any:
@@ -185,12 +187,15 @@ class Resolver:
         separator, items = self.resolve(arg[0]), self.resolve(arg[1])
         if isinstance(separator, str) and isinstance(items, list) and all(isinstance(i, str) for i in items):
             return separator.join(items)
-        return Unknown("Fn::Join of unresolved values")
+        return _first_unknown(separator, items, *(items if isinstance(items, list) else [])) or Unknown("Fn::Join of unresolved values")
 
     def _select(self, arg: Any) -> Any:
         if not (isinstance(arg, list) and len(arg) == 2):
             return Unknown("malformed Fn::Select")
         index, items = self.resolve(arg[0]), self.resolve(arg[1])
+        unknown = _first_unknown(index, items)
+        if unknown:
+            return unknown
         try:
             position = int(index)
         except (TypeError, ValueError):
@@ -205,7 +210,7 @@ class Resolver:
         separator, text = self.resolve(arg[0]), self.resolve(arg[1])
         if isinstance(separator, str) and separator and isinstance(text, str):
             return text.split(separator)
-        return Unknown("Fn::Split of an unresolved value")
+        return _first_unknown(separator, text) or Unknown("Fn::Split of an unresolved value")
 
     def _find_in_map(self, arg: Any) -> Any:
         if not (isinstance(arg, list) and len(arg) >= 3):
@@ -222,6 +227,9 @@ class Resolver:
         if not (isinstance(arg, list) and len(arg) == 3):
             return Unknown("malformed Fn::Cidr")
         block, count, bits = (self.resolve(a) for a in arg)
+        unknown = _first_unknown(block, count, bits)
+        if unknown:
+            return unknown
         try:
             network = ipaddress.ip_network(str(block), strict=False)
             prefix = network.max_prefixlen - int(bits)
@@ -229,3 +237,8 @@ class Resolver:
             return [str(next(subnets)) for _ in range(int(count))]
         except (ValueError, TypeError, StopIteration):
             return Unknown("Fn::Cidr of unresolved or invalid input")
+
+
+def _first_unknown(*values: Any) -> Optional[Unknown]:
+    """The first Unknown among function arguments: passed on as is, it keeps its reason and kind."""
+    return next((v for v in values if is_unknown(v)), None)

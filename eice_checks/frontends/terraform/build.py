@@ -106,7 +106,7 @@ class ModuleBuilder:
         subnet = Subnet(self.m.key(resource.address), self._name(resource), loc, vpc if vpc is not None else Unknown("no vpc_id"))
         subnet.cidr_v4 = network_or_unknown(self._value(resource, "cidr_block"))
         if subnet.cidr_v4 is None and self._value(resource, "ipv6_native") is not True:
-            subnet.cidr_v4 = Unknown("IPAM-assigned")
+            subnet.cidr_v4 = Unknown("IPAM-assigned", computed=True)
         subnet.cidr_v6 = network_or_unknown(self._value(resource, "ipv6_cidr_block"))
         self.b.add_subnet(subnet)
 

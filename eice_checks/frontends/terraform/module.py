@@ -149,7 +149,7 @@ class ResourceValue(Traversable):
             return EntityRef(ENTITY_KINDS[r.type], self.scope.module.key(r.address), r.address)
         if name in r.body.attributes:
             return self.scope.evaluate(r.body.attributes[name])
-        return Unknown(f"{r.address}.{name} is computed by the provider")
+        return Unknown(f"{r.address}.{name} is computed by the provider", computed=True)
 
     # A single instance stands for every instance: count/for_each expansion is resolved later.
     def get_index(self, key: Any) -> Any:
