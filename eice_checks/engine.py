@@ -1,12 +1,15 @@
 """Scan, analyse, run the enabled rules: the whole job, independent of how results are shown."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
 
 from .analysis.findings import Finding, severity_rank
 from .analysis.paths import Analysis
 from .config import Config
 from .frontends.common import InputError
+from .model.network import Model
 from .rules import CATALOG
 from .scan import ScanResult, scan
 
@@ -37,4 +40,25 @@ def run(paths: list[str], config: Config) -> Report:
             findings.update(rule.check(analysis))
         except Exception as exc:  # a bug in one rule must not hide the others' findings
             errors.append(InputError("<eice-checks>", f"internal error in {rule.id}: {type(exc).__name__}: {exc}"))
-    return Report(sorted(findings), errors, scanned, config)
+    return Report(sorted(collapse_instances(findings, scanned.model)), errors, scanned, config)
+
+
+_INDEX = re.compile(r'\[(?:\d+|"[^"]*")\]')
+
+
+def collapse_instances(findings: set[Finding], model: Model) -> set[Finding]:
+    """One finding on the unexpanded address (``module.app.aws_instance.this``) when every instance
+    of a count/for_each resource fails the same way at the same place; otherwise one per instance."""
+    instances = Counter(_INDEX.sub("", e.address) for e in (*model.endpoints, *model.targets))
+    groups: dict[tuple[str, str, int, str], list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault((finding.rule, finding.file, finding.line, _INDEX.sub("", finding.resource)), []).append(finding)
+    result: set[Finding] = set()
+    for (_, _, _, base), group in groups.items():
+        if len(group) > 1 and len(group) == instances[base]:
+            first = min(group)
+            result.add(replace(first, resource=base, message=_INDEX.sub("", first.message),
+                               related=tuple(dict.fromkeys(_INDEX.sub("", r) for r in first.related))))
+        else:
+            result.update(group)
+    return result

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Optional
 
 from .frontends.cloudformation import Template, TemplateError, add_templates, load_template
 from .frontends.common import InputError
 from .model.builder import ModelBuilder
 from .model.network import Model
+
+if TYPE_CHECKING:
+    from .frontends.terraform import TerraformInputs
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 # Folders that hold no sources of the user's own: VCS data, dependencies, provider caches.
@@ -79,7 +83,7 @@ def read_text(path: str, errors: list[InputError]) -> str | None:
     return None
 
 
-def scan(paths: list[str]) -> ScanResult:
+def scan(paths: list[str], terraform: Optional["TerraformInputs"] = None) -> ScanResult:
     sources = discover(paths)
     errors: list[InputError] = []
     builder = ModelBuilder()
@@ -103,10 +107,10 @@ def scan(paths: list[str]) -> ScanResult:
     add_templates(templates, builder, errors)
 
     if sources.modules:
-        from .frontends.terraform import add_module  # lazily: Terraform support imports hcl2/lark
+        from .frontends.terraform import TerraformFrontEnd, TerraformInputs  # lazily: imports hcl2/lark
 
-        for directory, files in sources.modules.items():
-            texts = [(f, t) for f in files if (t := read_text(f, errors)) is not None]
-            candidates += len(files)
-            read += add_module(directory, texts, builder, errors)
+        terraform_front_end = TerraformFrontEnd(read_text, builder, errors, terraform or TerraformInputs())
+        terraform_front_end.add(sources.modules)
+        candidates += sum(len(files) for files in sources.modules.values())
+        read += terraform_front_end.read
     return ScanResult(builder.finish(), errors, candidates, read, sources.missing)

@@ -161,6 +161,7 @@ class Endpoint:
     ip_address_type_derived: str = ""  # how a type that was not set was derived, for messages
     instance_count: Union[int, Unknown] = 1
     count_location: Optional[Location] = None
+    resource_address: str = ""  # the resource an expanded instance comes from (Terraform count/for_each)
     vpc: Union[str, Unknown] = Unknown("not derived")  # set by ModelBuilder.finish
 
 
@@ -179,6 +180,7 @@ class Target:
     subnets_complete: bool = True
     marked: Optional[bool] = None  # the user's tag eice-checks:target: true / false, None when untagged
     exists: Optional[bool] = True  # None when a count/condition leaves it undecided
+    resource_address: str = ""  # the resource an expanded instance comes from (Terraform count/for_each)
     vpc: Union[str, Unknown] = Unknown("not derived")  # set by ModelBuilder.finish
 
 

@@ -59,6 +59,6 @@ def test_without_any_hcl2_terraform_is_reported_as_skipped_with_the_install_comm
     (tmp_path / "main.tf").write_text('resource "aws_vpc" "a" {\n  cidr_block = "10.0.0.0/16"\n}\n')
     report = scan(tmp_path)
     assert [(e.file, e.line, e.message) for e in report.errors] == [(
-        ".", None, "1 Terraform file(s) skipped: reading Terraform needs python-hcl2: pip install "
+        ".", None, "Terraform files skipped: reading Terraform needs python-hcl2: pip install "
         "'eice-checks[terraform]' (inside checkov's environment checkov's own hcl2 is used; install nothing more there)")]
     assert report.scanned.read == 0

@@ -1,32 +1,139 @@
-"""Terraform front end: each directory of .tf files is one module."""
+"""Terraform front end: directories of .tf files are modules; the ones no other scanned module
+calls are roots, instantiated with their variables (tfvars, --var-file, --var) and expanded."""
 from __future__ import annotations
 
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
 from ...model.builder import ModelBuilder
+from ...model.values import is_unknown
 from ..common import InputError
 from .hcl import HclFileError, HclUnavailable, parse_file
 
 
-def add_module(directory: str, files: list[tuple[str, str]], builder: ModelBuilder, errors: list[InputError]) -> int:
-    """Parse a module's files (path, text) and add what they declare; returns how many files were read."""
-    from .build import ModuleBuilder  # imported with the first module: keeps start-up lean when there is no .tf
-    from .module import Module
+@dataclass
+class TerraformInputs:
+    """Values for root variables given on the command line, applied to every root module."""
 
-    module = Module(directory)
-    read = 0
-    for path, text in files:
+    var_files: list[str] = field(default_factory=list)  # -var-file, in command-line order
+    variables: list[tuple[str, str]] = field(default_factory=list)  # -var name=value, in order
+
+
+class TerraformFrontEnd:
+    def __init__(self, read_text: Callable[[str, list[InputError]], Optional[str]], builder: ModelBuilder,
+                 errors: list[InputError], inputs: TerraformInputs) -> None:
+        self.read_text = read_text
+        self.builder = builder
+        self.errors = errors
+        self.inputs = inputs
+        self.read = 0
+        self._sources: dict[str, Any] = {}
+        self._unavailable = False
+
+    def add(self, modules: dict[str, list[str]]) -> None:
+        """Parse the scanned module directories and build every root module with what it calls."""
+        from .build import ModuleBuilder  # imported with the first module: start-up stays lean without .tf
+        from .module import ModuleInstance, ModuleLoader
+
+        sources = {d: self.parse_directory(d, files) for d, files in modules.items()}
+        called = {called for s in sources.values() if s is not None for called in s.local_sources()}
+        for directory, source in sources.items():
+            if source is None or directory in called:
+                continue  # a module another scanned module calls is built as part of that one
+            try:
+                loader = ModuleLoader(self.parse_directory, directory, self._root_variables(directory))
+                for instance in ModuleInstance(source, loader).walk():
+                    ModuleBuilder(instance, self.builder).build()
+            except Exception as exc:  # a bug must cost one module, never the scan or a traceback
+                self.errors.append(InputError(directory, f"internal error while reading the module: {type(exc).__name__}: {exc}"))
+
+    def parse_directory(self, directory: str, files: Optional[list[str]] = None) -> Any:
+        """A directory's ModuleSource, parsed once; None when nothing in it could be read."""
+        from .module import ModuleSource
+
+        if directory in self._sources:
+            return self._sources[directory]
+        self._sources[directory] = None
+        if self._unavailable:
+            return None
+        files = files if files is not None else _tf_files(directory)
+        source = ModuleSource(directory)
+        parsed = 0
+        for path in files:
+            text = self.read_text(path, self.errors)
+            if text is None:
+                continue
+            try:
+                source.add_file(path, parse_file(text))
+                parsed += 1
+            except HclFileError as exc:
+                self.errors.append(InputError(path, f"invalid HCL: {exc.message}", exc.line))
+            except HclUnavailable as exc:
+                self._unavailable = True
+                self.errors.append(InputError(directory, f"Terraform files skipped: {exc}"))
+                return None
+        self.read += parsed
+        self._sources[directory] = source if parsed else None
+        return self._sources[directory]
+
+    def _root_variables(self, directory: str) -> dict[str, Any]:
+        """Terraform's precedence, lowest first: terraform.tfvars, terraform.tfvars.json,
+        *.auto.tfvars / *.auto.tfvars.json in lexical order, then -var-file and -var in order."""
+        names = sorted(os.listdir(directory)) if os.path.isdir(directory) else []
+        files = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
+        files += [n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
+        values: dict[str, Any] = {}
+        for path in [os.path.join(directory, n) for n in files] + self.inputs.var_files:
+            values.update(self._read_tfvars(path))
+        for name, text in self.inputs.variables:
+            values[name] = _cli_value(text)
+        return values
+
+    def _read_tfvars(self, path: str) -> dict[str, Any]:
+        from .expressions import evaluate_source
+
+        text = self.read_text(path, self.errors)
+        if text is None:
+            return {}
         try:
-            module.add_file(path, parse_file(text))
-            read += 1
-        except HclFileError as exc:
-            errors.append(InputError(path, f"invalid HCL: {exc.message}", exc.line))
-        except HclUnavailable as exc:
-            errors.append(InputError(directory, f"{len(files)} Terraform file(s) skipped: {exc}"))
-            return read
+            if path.endswith(".json"):
+                data = json.loads(text)
+                if not isinstance(data, dict):
+                    raise ValueError("a JSON object is expected")
+                return data
+            return {a.name: evaluate_source(a.source, _NoReferences()) for a in parse_file(text).attributes.values()}
+        except (ValueError, HclFileError) as exc:
+            line = getattr(exc, "line", None) or getattr(exc, "lineno", None)
+            self.errors.append(InputError(path, f"invalid variables file: {getattr(exc, 'message', exc)}", line))
+        except HclUnavailable:
+            pass  # already reported for the modules
+        return {}
+
+
+class _NoReferences:
+    """Variables files hold values, not references."""
+
+    def resolve_root(self, name: str) -> Any:
+        from ...model.values import Unknown
+
+        return Unknown(f"{name}: variables files cannot refer to other values")
+
+
+def _cli_value(text: str) -> Any:
+    """-var name=value: an HCL value when it parses as one (["a"], {k = 1}, 3), else the string itself."""
+    from .expressions import evaluate_source
+
+    value = evaluate_source(text, _NoReferences())
+    return text if is_unknown(value) else value
+
+
+def _tf_files(directory: str) -> list[str]:
     try:
-        ModuleBuilder(module, builder).build()
-    except Exception as exc:  # a bug must cost one module, never the scan or a traceback
-        errors.append(InputError(directory, f"internal error while reading the module: {type(exc).__name__}: {exc}"))
-    return read
+        return [os.path.join(directory, n) for n in sorted(os.listdir(directory)) if n.endswith(".tf")]
+    except OSError:
+        return []
 
 
-__all__ = ["add_module"]
+__all__ = ["TerraformFrontEnd", "TerraformInputs"]

@@ -1,7 +1,8 @@
-"""A Terraform module -> the network model."""
+"""Terraform module instances -> the network model, one resource instance at a time."""
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Union
+import json
+from typing import Any, Callable, Iterator, Optional
 
 from ...model.builder import (
     ModelBuilder, entity_key, network_or_unknown, normalize_ports, normalize_protocol, security_group_list,
@@ -10,7 +11,7 @@ from ...model.network import Endpoint, Location, Peer, SecurityGroup, SgList, Sg
 from ...model.values import EntityRef, Unknown, is_unknown
 from ..common import TARGET_TAG, display_name, target_tag_flag
 from .hcl import Body
-from .module import Module, Resource
+from .module import Bindings, ModuleInstance, ResourceInstance
 
 TOOL = "terraform"
 # Inline rule attributes of aws_security_group / aws_default_security_group / aws_security_group_rule.
@@ -18,10 +19,12 @@ _CIDR_ATTRIBUTES = ("cidr_blocks", "ipv6_cidr_blocks")
 
 
 class ModuleBuilder:
-    def __init__(self, module: Module, builder: ModelBuilder) -> None:
+    """Adds the resources of one module instance (root or child) to the shared model."""
+
+    def __init__(self, module: ModuleInstance, builder: ModelBuilder) -> None:
         self.m = module
         self.b = builder
-        self._handlers: dict[str, Callable[[Resource, Location], None]] = {
+        self._handlers: dict[str, Callable[[ResourceInstance, Location], None]] = {
             "aws_vpc": self._vpc, "aws_vpc_ipv4_cidr_block_association": self._vpc_cidr_association,
             "aws_subnet": self._subnet, "aws_security_group": self._security_group,
             "aws_default_security_group": self._default_security_group,
@@ -35,106 +38,99 @@ class ModuleBuilder:
         self._eni_attachments = self._network_interface_attachments()
 
     def build(self) -> None:
-        for resource in self.m.resources.values():
+        for resource in self.m.source.resources.values():
             handler = self._handlers.get(resource.type)
-            if handler is None:
-                continue
-            count = self._count(resource)
-            if count == 0:
-                continue  # count = 0 / empty for_each: not created
-            handler(resource, Location(resource.file, resource.line))
+            if handler is not None:
+                for instance in self.m.resource_instances_or_placeholder(resource):
+                    handler(instance, Location(resource.file, resource.line))
+
+    def _instances_of(self, resource_type: str) -> Iterator[ResourceInstance]:
+        for resource in self.m.source.resources.values():
+            if resource.type == resource_type:
+                yield from self.m.resource_instances_or_placeholder(resource)
 
     # -- helpers --------------------------------------------------------------------------------
-    def _value(self, resource_or_body: Union[Resource, Body], name: str) -> Any:
-        body = resource_or_body.body if isinstance(resource_or_body, Resource) else resource_or_body
-        return self.m.evaluate(body.attributes.get(name))
+    @staticmethod
+    def _value(r: ResourceInstance, name: str, body: Optional[Body] = None, bindings: Optional[Bindings] = None) -> Any:
+        attribute = (body or r.resource.body).attributes.get(name)
+        return None if attribute is None else r.module.evaluate(attribute, bindings or r.bindings)
 
-    def _attr_loc(self, resource: Resource, body: Body, name: str, fallback: Location) -> Location:
+    @staticmethod
+    def _attr_loc(r: ResourceInstance, body: Body, name: str, fallback: Location) -> Location:
         attribute = body.attributes.get(name)
-        return Location(resource.file, attribute.line) if attribute else fallback
+        return Location(r.resource.file, attribute.line) if attribute else fallback
 
-    def _name(self, resource: Resource) -> str:
-        """The address as Terraform prints it: ``x[0]`` for count = 1, ``x["k"]`` for a single for_each key."""
-        if "count" in resource.body.attributes and self._count(resource) == 1:
-            return f"{resource.address}[0]"
-        if "for_each" in resource.body.attributes:
-            keys = self._value(resource, "for_each")
-            keys = list(keys) if isinstance(keys, (dict, list)) else []
-            if len(keys) == 1 and isinstance(keys[0], str):
-                return f'{resource.address}["{keys[0]}"]'
-        return resource.address
-
-    def _count(self, resource: Resource) -> Union[int, Unknown]:
-        """How many instances: 1 without count/for_each, the number when it is known, else Unknown."""
-        attrs = resource.body.attributes
-        if "count" in attrs:
-            value = self._value(resource, "count")
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                return Unknown("count is not known")
-            return int(value)
-        if "for_each" in attrs:
-            value = self._value(resource, "for_each")
-            return len(value) if isinstance(value, (list, dict)) else Unknown("for_each is not known")
-        return 1
-
-    def _sg_list(self, resource: Resource, body: Body, names: tuple[str, ...], fallback: Location) -> SgList:
+    def _sg_list(self, r: ResourceInstance, body: Body, names: tuple[str, ...], fallback: Location) -> SgList:
         present = [n for n in names if n in body.attributes]
         if not present:
             return SgList((), True, given=False, location=fallback)
-        values = [v for v in (self._value(body, n) for n in present) if v is not None]
-        return security_group_list(values, self._attr_loc(resource, body, present[0], fallback))
+        values = [v for v in (self._value(r, n, body) for n in present) if v is not None]
+        return security_group_list(values, self._attr_loc(r, body, present[0], fallback))
 
-    def _tagged(self, resource: Resource) -> Optional[bool]:
-        tag_maps = [self._value(resource, "tags")]
-        tag_maps += [self._value(spec.body, "tags") for spec in resource.body.blocks_of("tag_specifications")]
+    def _tagged(self, r: ResourceInstance) -> Optional[bool]:
+        tag_maps = [self._value(r, "tags")]
+        tag_maps += [self._value(r, "tags", spec.body) for spec in r.resource.body.blocks_of("tag_specifications")]
         values = [tags[TARGET_TAG] for tags in tag_maps if isinstance(tags, dict) and TARGET_TAG in tags]
         return target_tag_flag(values[0]) if values else None
 
     # -- network --------------------------------------------------------------------------------
-    def _vpc(self, resource: Resource, loc: Location) -> None:
-        key = self.m.key(resource.address)
-        self.b.add_vpc(Vpc(key, self._name(resource), loc))
-        cidr = self._value(resource, "cidr_block")
-        self.b.add_vpc_cidr(key, cidr if cidr is not None else Unknown("IPAM-assigned"))
+    def _vpc(self, r: ResourceInstance, loc: Location) -> None:
+        self.b.add_vpc(Vpc(r.key, r.address, loc))
+        cidr = self._value(r, "cidr_block")
+        self.b.add_vpc_cidr(r.key, cidr if cidr is not None else Unknown("IPAM-assigned"))
 
-    def _vpc_cidr_association(self, resource: Resource, loc: Location) -> None:
-        cidr = self._value(resource, "cidr_block")
-        self.b.add_vpc_cidr(entity_key(self._value(resource, "vpc_id"), "vpc"), cidr if cidr is not None else Unknown("IPAM-assigned"))
+    def _vpc_cidr_association(self, r: ResourceInstance, loc: Location) -> None:
+        cidr = self._value(r, "cidr_block")
+        self.b.add_vpc_cidr(entity_key(self._value(r, "vpc_id"), "vpc"), cidr if cidr is not None else Unknown("IPAM-assigned"))
 
-    def _subnet(self, resource: Resource, loc: Location) -> None:
-        vpc = entity_key(self._value(resource, "vpc_id"), "vpc")
-        subnet = Subnet(self.m.key(resource.address), self._name(resource), loc, vpc if vpc is not None else Unknown("no vpc_id"))
-        subnet.cidr_v4 = network_or_unknown(self._value(resource, "cidr_block"))
-        if subnet.cidr_v4 is None and self._value(resource, "ipv6_native") is not True:
+    def _subnet(self, r: ResourceInstance, loc: Location) -> None:
+        vpc = entity_key(self._value(r, "vpc_id"), "vpc")
+        subnet = Subnet(r.key, r.address, loc, vpc if vpc is not None else Unknown("no vpc_id"))
+        subnet.cidr_v4 = network_or_unknown(self._value(r, "cidr_block"))
+        if subnet.cidr_v4 is None and self._value(r, "ipv6_native") is not True:
             subnet.cidr_v4 = Unknown("IPAM-assigned", computed=True)
-        subnet.cidr_v6 = network_or_unknown(self._value(resource, "ipv6_cidr_block"))
+        subnet.cidr_v6 = network_or_unknown(self._value(r, "ipv6_cidr_block"))
         self.b.add_subnet(subnet)
 
     # -- security groups ------------------------------------------------------------------------
-    def _security_group(self, resource: Resource, loc: Location) -> None:
-        key = self.m.key(resource.address)
-        self._group_with_inline_rules(resource, key, loc)
+    def _security_group(self, r: ResourceInstance, loc: Location) -> None:
+        self._group_with_inline_rules(r, r.key, loc)
 
-    def _default_security_group(self, resource: Resource, loc: Location) -> None:
+    def _default_security_group(self, r: ResourceInstance, loc: Location) -> None:
         # Terraform adopts the VPC's default group and replaces its rules with the ones written here.
-        vpc = entity_key(self._value(resource, "vpc_id"), "vpc")
+        vpc = entity_key(self._value(r, "vpc_id"), "vpc")
         if isinstance(vpc, str):
-            self._group_with_inline_rules(resource, default_sg_key(vpc), loc)
+            self._group_with_inline_rules(r, default_sg_key(vpc), loc)
 
-    def _group_with_inline_rules(self, resource: Resource, key: str, loc: Location) -> None:
-        vpc = entity_key(self._value(resource, "vpc_id"), "vpc")
-        self.b.add_security_group(SecurityGroup(key, self._name(resource), loc, TOOL, vpc if vpc is not None else Unknown("default VPC")))
+    def _group_with_inline_rules(self, r: ResourceInstance, key: str, loc: Location) -> None:
+        vpc = entity_key(self._value(r, "vpc_id"), "vpc")
+        self.b.add_security_group(SecurityGroup(key, r.address, loc, TOOL, vpc if vpc is not None else Unknown("default VPC")))
+        body = r.resource.body
         for direction in ("ingress", "egress"):
-            if any(b.type == "dynamic" and b.labels[:1] == [direction] for b in resource.body.blocks):
-                self.b.mark_incomplete(key)  # dynamic blocks are expanded by a later stage
-            for block in resource.body.blocks_of(direction):
-                self._add_rules(key, direction, resource, block.body, Location(resource.file, block.line))
-            if direction in resource.body.attributes:  # attributes-as-blocks: ingress = [{...}]
-                self._rules_from_attribute(key, direction, resource)
+            for block in body.blocks_of(direction):
+                self._add_rules(key, direction, r, block.body, Location(r.resource.file, block.line))
+            for block in body.blocks:
+                if block.type == "dynamic" and block.labels[:1] == [direction]:
+                    self._dynamic_rules(key, direction, r, block.body, Location(r.resource.file, block.line))
+            if direction in body.attributes:  # attributes-as-blocks: ingress = [{...}]
+                self._rules_from_attribute(key, direction, r)
 
-    def _rules_from_attribute(self, key: str, direction: str, resource: Resource) -> None:
-        value = self._value(resource, direction)
-        loc = self._attr_loc(resource, resource.body, direction, Location(resource.file, resource.line))
+    def _dynamic_rules(self, key: str, direction: str, r: ResourceInstance, dynamic: Body, loc: Location) -> None:
+        """``dynamic "ingress" { for_each = ...; content { ... } }``: one rule block per element."""
+        items = self._value(r, "for_each", dynamic)
+        contents = dynamic.blocks_of("content")
+        iterator = (dynamic.attributes["iterator"].source.strip() if "iterator" in dynamic.attributes else direction)
+        pairs = list(items.items()) if isinstance(items, dict) else list(enumerate(items)) if isinstance(items, list) else None
+        if pairs is None or len(contents) != 1:
+            self.b.mark_incomplete(key)  # the rules cannot be listed: nothing is concluded from this group
+            return
+        for item_key, item_value in pairs:
+            bindings = r.bindings.bind(iterator, {"key": item_key, "value": item_value}, json.dumps(item_key))
+            self._add_rules(key, direction, r, contents[0].body, loc, bindings=bindings)
+
+    def _rules_from_attribute(self, key: str, direction: str, r: ResourceInstance) -> None:
+        value = self._value(r, direction)
+        loc = self._attr_loc(r, r.resource.body, direction, Location(r.resource.file, r.resource.line))
         if not isinstance(value, list):
             self.b.mark_incomplete(key)
             return
@@ -145,19 +141,19 @@ class ModuleBuilder:
             protocol = normalize_protocol(item.get("protocol"))
             ports = normalize_ports(protocol, item.get("from_port"), item.get("to_port"))
             for peer in self._peers_of_values(item, key):
-                self.b.add_rule(key, SgRule(direction, protocol, ports, peer, loc, self._name(resource)))
+                self.b.add_rule(key, SgRule(direction, protocol, ports, peer, loc, r.address))
 
-    def _add_rules(self, group_key: str, direction: str, resource: Resource, body: Body, loc: Location,
-                   source_sg_attribute: str = "security_groups") -> None:
-        protocol = normalize_protocol(self._value(body, "protocol"))
-        ports = normalize_ports(protocol, self._value(body, "from_port"), self._value(body, "to_port"))
+    def _add_rules(self, group_key: str, direction: str, r: ResourceInstance, body: Body, loc: Location,
+                   source_sg_attribute: str = "security_groups", bindings: Optional[Bindings] = None) -> None:
+        protocol = normalize_protocol(self._value(r, "protocol", body, bindings))
+        ports = normalize_ports(protocol, self._value(r, "from_port", body, bindings), self._value(r, "to_port", body, bindings))
         for name in (*_CIDR_ATTRIBUTES, "prefix_list_ids", source_sg_attribute, "self"):
             if name not in body.attributes:
                 continue
-            values = {name: self._value(body, name)}
-            location = self._attr_loc(resource, body, name, loc)
+            values = {name: self._value(r, name, body, bindings)}
+            location = self._attr_loc(r, body, name, loc)
             for peer in self._peers_of_values(values, group_key, source_sg_attribute):
-                self.b.add_rule(group_key, SgRule(direction, protocol, ports, peer, location, self._name(resource)))
+                self.b.add_rule(group_key, SgRule(direction, protocol, ports, peer, location, r.address))
 
     def _peers_of_values(self, values: dict, group_key: str, source_sg_attribute: str = "security_groups") -> list[Peer]:
         """Peers of one rule; an unresolvable list yields one unknown peer, so nothing is concluded from it."""
@@ -171,141 +167,128 @@ class ModuleBuilder:
                 continue
             if name not in (*_CIDR_ATTRIBUTES, "prefix_list_ids", source_sg_attribute) or value is None:
                 continue
-            items = value if isinstance(value, list) else [value]
-            for item in items:
-                peers.append(self._peer(name, item, source_sg_attribute))
+            for item in value if isinstance(value, list) else [value]:
+                peers.append(self._peer(name, item))
         return peers
 
-    def _peer(self, name: str, item: Any, source_sg_attribute: str) -> Peer:
+    @staticmethod
+    def _peer(name: str, item: Any) -> Peer:
         label = display_name(item)
         if is_unknown(item):
             return Peer("unknown", label)
-        if name in _CIDR_ATTRIBUTES:
+        if name in (*_CIDR_ATTRIBUTES, "cidr_ipv4", "cidr_ipv6"):
             return Peer.of_cidr(item, label)
-        if name == "prefix_list_ids":
+        if name in ("prefix_list_ids", "prefix_list_id"):
             return Peer("prefix_list", label)
         key = entity_key(item, "sg")
         return Peer.of_sg(key, label) if isinstance(key, str) else Peer("unknown", label)
 
-    def _rule_target(self, resource: Resource) -> Optional[str]:
-        group = entity_key(self._value(resource, "security_group_id"), "sg")
+    def _rule_target(self, r: ResourceInstance) -> Optional[str]:
+        group = entity_key(self._value(r, "security_group_id"), "sg")
         if is_unknown(group):
-            self.b.mark_scope_incomplete(self.m.directory)
+            self.b.mark_scope_incomplete(self.m.scope_key)  # the rule may belong to any group here
         return group if isinstance(group, str) else None
 
-    def _security_group_rule(self, resource: Resource, loc: Location) -> None:
-        group = self._rule_target(resource)
-        direction = self._value(resource, "type")
+    def _security_group_rule(self, r: ResourceInstance, loc: Location) -> None:
+        group = self._rule_target(r)
+        direction = self._value(r, "type")
         if group is None or direction not in ("ingress", "egress"):
             return
         if direction == "egress":
             self.b.declare_egress(group)
-        self._add_rules(group, direction, resource, resource.body, loc, source_sg_attribute="source_security_group_id")
+        self._add_rules(group, direction, r, r.resource.body, loc, source_sg_attribute="source_security_group_id")
 
-    def _vpc_rule(self, resource: Resource, loc: Location) -> None:
-        group = self._rule_target(resource)
+    def _vpc_rule(self, r: ResourceInstance, loc: Location) -> None:
+        group = self._rule_target(r)
         if group is None:
             return
-        direction = "ingress" if resource.type.endswith("ingress_rule") else "egress"
-        protocol = normalize_protocol(self._value(resource, "ip_protocol"))
-        ports = normalize_ports(protocol, self._value(resource, "from_port"), self._value(resource, "to_port"))
+        direction = "ingress" if r.resource.type.endswith("ingress_rule") else "egress"
+        protocol = normalize_protocol(self._value(r, "ip_protocol"))
+        ports = normalize_ports(protocol, self._value(r, "from_port"), self._value(r, "to_port"))
         for name in ("cidr_ipv4", "cidr_ipv6", "prefix_list_id", "referenced_security_group_id"):
-            if name not in resource.body.attributes:
-                continue
-            value = self._value(resource, name)
-            label = display_name(value)
-            if is_unknown(value):
-                peer = Peer("unknown", label)
-            elif name.startswith("cidr"):
-                peer = Peer.of_cidr(value, label)
-            elif name == "prefix_list_id":
-                peer = Peer("prefix_list", label)
-            else:
-                key = entity_key(value, "sg")
-                peer = Peer.of_sg(key, label) if isinstance(key, str) else Peer("unknown", label)
-            location = self._attr_loc(resource, resource.body, name, loc)
-            self.b.add_rule(group, SgRule(direction, protocol, ports, peer, location, self._name(resource)))
+            if name in r.resource.body.attributes:
+                peer = self._peer(name, self._value(r, name))
+                location = self._attr_loc(r, r.resource.body, name, loc)
+                self.b.add_rule(group, SgRule(direction, protocol, ports, peer, location, r.address))
 
     # -- endpoint and targets -------------------------------------------------------------------
-    def _endpoint(self, resource: Resource, loc: Location) -> None:
-        preserve = self._value(resource, "preserve_client_ip")
-        explicit = "preserve_client_ip" in resource.body.attributes
+    def _endpoint(self, r: ResourceInstance, loc: Location) -> None:
+        body = r.resource.body
+        preserve = self._value(r, "preserve_client_ip")
+        explicit = "preserve_client_ip" in body.attributes
         if not explicit:
             preserve = True  # the provider's default (booldefault.StaticBool(true), FACTS.md)
         elif not isinstance(preserve, bool):
             preserve = Unknown("preserve_client_ip is not resolvable")
-        ip_type = self._value(resource, "ip_address_type")  # None: not set, derived from the subnet later
+        ip_type = self._value(r, "ip_address_type")  # None: not set, derived from the subnet later
         if ip_type is not None and not isinstance(ip_type, str):
             ip_type = Unknown("ip_address_type is not resolvable")
-        subnet = entity_key(self._value(resource, "subnet_id"), "subnet")
-        count_attr = resource.body.attributes.get("count") or resource.body.attributes.get("for_each")
+        subnet = entity_key(self._value(r, "subnet_id"), "subnet")
+        count_attr = body.attributes.get("count") or body.attributes.get("for_each")
         self.b.add_endpoint(Endpoint(
-            self.m.key(resource.address), self._name(resource), self.m.directory, TOOL, loc,
+            r.key, r.address, self.m.scope_key, TOOL, loc,
             subnet=subnet if subnet is not None else Unknown("no subnet_id"),
-            security_groups=self._sg_list(resource, resource.body, ("security_group_ids",), loc),
+            security_groups=self._sg_list(r, body, ("security_group_ids",), loc),
             preserve_client_ip=preserve, preserve_explicit=explicit,
-            preserve_location=self._attr_loc(resource, resource.body, "preserve_client_ip", loc),
+            preserve_location=self._attr_loc(r, body, "preserve_client_ip", loc),
             ip_address_type=ip_type,
-            ip_address_type_location=self._attr_loc(resource, resource.body, "ip_address_type", loc),
-            instance_count=self._count(resource),
-            count_location=Location(resource.file, count_attr.line) if count_attr else None,
+            ip_address_type_location=self._attr_loc(r, body, "ip_address_type", loc),
+            instance_count=1 if r.exists else Unknown("count/for_each is not known"),
+            count_location=Location(r.resource.file, count_attr.line) if count_attr else None,
+            resource_address=r.base_address,
         ))
 
-    def _add_target(self, resource: Resource, kind: str, loc: Location, sgs: SgList, subnets: list[Any]) -> None:
+    def _add_target(self, r: ResourceInstance, kind: str, loc: Location, sgs: SgList, subnets: list[Any]) -> None:
         keys = [entity_key(s, "subnet") for s in subnets if s is not None]
-        count = self._count(resource)
         self.b.add_target(Target(
-            self.m.key(resource.address), self._name(resource), self.m.directory, TOOL, kind, loc, sgs,
+            r.key, r.address, self.m.scope_key, TOOL, kind, loc, sgs,
             subnets=tuple(k for k in keys if isinstance(k, str)),
             subnets_complete=all(isinstance(k, str) for k in keys),
-            marked=self._tagged(resource), exists=None if is_unknown(count) else True,
+            marked=self._tagged(r), exists=r.exists, resource_address=r.base_address,
         ))
 
-    def _instance(self, resource: Resource, loc: Location) -> None:
-        sgs = self._sg_list(resource, resource.body, ("vpc_security_group_ids", "security_groups"), loc)
-        if resource.body.blocks_of("network_interface") and not sgs.keys:
+    def _instance(self, r: ResourceInstance, loc: Location) -> None:
+        sgs = self._sg_list(r, r.resource.body, ("vpc_security_group_ids", "security_groups"), loc)
+        if r.resource.body.blocks_of("network_interface") and not sgs.keys:
             sgs = SgList((), False, True, loc)  # the attached interfaces carry the groups; judged there
-        self._add_target(resource, "instance", loc, sgs, [self._value(resource, "subnet_id")])
+        self._add_target(r, "instance", loc, sgs, [self._value(r, "subnet_id")])
 
-    def _launch_template(self, resource: Resource, loc: Location) -> None:
-        sgs = self._sg_list(resource, resource.body, ("vpc_security_group_ids", "security_group_names"), loc)
-        subnets = list(self._asg_subnets.get(resource.address, []))
-        for interface in resource.body.blocks_of("network_interfaces"):
-            sgs = sgs.merged(self._sg_list(resource, interface.body, ("security_groups",), loc))
-            subnets.append(self._value(interface.body, "subnet_id"))
-        self._add_target(resource, "launch template", loc, sgs, subnets)
+    def _launch_template(self, r: ResourceInstance, loc: Location) -> None:
+        sgs = self._sg_list(r, r.resource.body, ("vpc_security_group_ids", "security_group_names"), loc)
+        subnets = list(self._asg_subnets.get(r.key, []))
+        for interface in r.resource.body.blocks_of("network_interfaces"):
+            sgs = sgs.merged(self._sg_list(r, interface.body, ("security_groups",), loc))
+            subnets.append(self._value(r, "subnet_id", interface.body))
+        self._add_target(r, "launch template", loc, sgs, subnets)
 
-    def _launch_configuration(self, resource: Resource, loc: Location) -> None:
-        sgs = self._sg_list(resource, resource.body, ("security_groups",), loc)
-        self._add_target(resource, "launch configuration", loc, sgs, list(self._asg_subnets.get(resource.address, [])))
+    def _launch_configuration(self, r: ResourceInstance, loc: Location) -> None:
+        sgs = self._sg_list(r, r.resource.body, ("security_groups",), loc)
+        self._add_target(r, "launch configuration", loc, sgs, list(self._asg_subnets.get(r.key, [])))
 
-    def _network_interface(self, resource: Resource, loc: Location) -> None:
-        sgs = self._sg_list(resource, resource.body, ("security_groups",), loc)
-        attached = self._eni_attachments.get(resource.address, [])
+    def _network_interface(self, r: ResourceInstance, loc: Location) -> None:
+        sgs = self._sg_list(r, r.resource.body, ("security_groups",), loc)
+        attached = self._eni_attachments.get(r.key, [])
         if attached:
             sgs = sgs.merged(security_group_list([attached], sgs.location or loc))
-        self._add_target(resource, "network interface", loc, sgs, [self._value(resource, "subnet_id")])
+        self._add_target(r, "network interface", loc, sgs, [self._value(r, "subnet_id")])
 
     def _subnets_of_auto_scaling_groups(self) -> dict[str, list[Any]]:
         """Auto Scaling groups place their launch template's instances: take the subnets from the group."""
         result: dict[str, list[Any]] = {}
-        for resource in self.m.resources.values():
-            if resource.type != "aws_autoscaling_group":
-                continue
-            subnets = self._value(resource, "vpc_zone_identifier")
+        for r in self._instances_of("aws_autoscaling_group"):
+            subnets = self._value(r, "vpc_zone_identifier")
             subnets = subnets if isinstance(subnets, list) else [Unknown("subnets not known")]
-            sources = [self._value(b.body, "id") for b in resource.body.blocks_of("launch_template")]
-            sources.append(self._value(resource, "launch_configuration"))
+            sources = [self._value(r, "id", b.body) for b in r.resource.body.blocks_of("launch_template")]
+            sources.append(self._value(r, "launch_configuration"))
             for source in sources:
                 if isinstance(source, EntityRef):
-                    result.setdefault(source.label, []).extend(subnets)
+                    result.setdefault(source.key, []).extend(subnets)
         return result
 
     def _network_interface_attachments(self) -> dict[str, list[Any]]:
         result: dict[str, list[Any]] = {}
-        for resource in self.m.resources.values():
-            if resource.type == "aws_network_interface_sg_attachment":
-                interface = self._value(resource, "network_interface_id")
-                if isinstance(interface, EntityRef):
-                    result.setdefault(interface.label, []).append(self._value(resource, "security_group_id"))
+        for r in self._instances_of("aws_network_interface_sg_attachment"):
+            interface = self._value(r, "network_interface_id")
+            if isinstance(interface, EntityRef):
+                result.setdefault(interface.key, []).append(self._value(r, "security_group_id"))
         return result
