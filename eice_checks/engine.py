@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from typing import Optional
 
 from .analysis.findings import Finding, severity_rank
 from .analysis.paths import Analysis
@@ -11,7 +12,7 @@ from .config import Config
 from .frontends.common import InputError
 from .model.network import Model
 from .rules import CATALOG
-from .scan import ScanResult, scan
+from .scan import ScanInputs, ScanResult, scan
 
 
 @dataclass
@@ -28,8 +29,8 @@ class Report:
         return [f for f in self.findings if severity_rank(f.severity) >= threshold]
 
 
-def run(paths: list[str], config: Config) -> Report:
-    scanned = scan(paths)
+def run(paths: list[str], config: Config, inputs: Optional[ScanInputs] = None) -> Report:
+    scanned = scan(paths, inputs)
     analysis = Analysis(scanned.model, config.admin_ports)
     findings: set[Finding] = set()
     errors = list(scanned.errors)

@@ -3,15 +3,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 from .frontends.cloudformation import Template, TemplateError, add_templates, load_template
+from .frontends.cloudformation.loader import load_json
 from .frontends.common import InputError
 from .model.builder import ModelBuilder
 from .model.network import Model
-
-if TYPE_CHECKING:
-    from .frontends.terraform import TerraformInputs
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 # Folders that hold no sources of the user's own: VCS data, dependencies, provider caches.
@@ -25,6 +23,15 @@ class Sources:
     templates: list[str] = field(default_factory=list)
     modules: dict[str, list[str]] = field(default_factory=dict)  # directory -> .tf files
     missing: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ScanInputs:
+    """Values the sources do not hold: Terraform root variables and CloudFormation parameters."""
+
+    var_files: list[str] = field(default_factory=list)  # Terraform -var-file, in order
+    variables: list[tuple[str, str]] = field(default_factory=list)  # Terraform -var name=value, in order
+    parameters: dict[str, str] = field(default_factory=dict)  # CloudFormation parameter values
 
 
 @dataclass
@@ -83,7 +90,26 @@ def read_text(path: str, errors: list[InputError]) -> str | None:
     return None
 
 
-def scan(paths: list[str], terraform: Optional["TerraformInputs"] = None) -> ScanResult:
+def _add_plan(path: str, text: str, builder: ModelBuilder, errors: list[InputError]) -> bool:
+    """A Terraform plan JSON file (terraform show -json): added to the model (True), or not a plan (False)."""
+    if '"planned_values"' not in text or '"format_version"' not in text:
+        return False
+    from .frontends.terraform.plan import add_plan  # only for plans: it loads the Terraform evaluator
+
+    try:
+        plan = load_json(text)
+    except TemplateError as exc:
+        errors.append(InputError(path, exc.message.replace("invalid JSON", "invalid plan JSON"), exc.line))
+        return True
+    try:
+        add_plan(path, plan, builder)
+    except Exception as exc:  # a bug must cost one plan, never the scan or a traceback
+        errors.append(InputError(path, f"internal error while reading the plan: {type(exc).__name__}: {exc}"))
+    return True
+
+
+def scan(paths: list[str], inputs: Optional[ScanInputs] = None) -> ScanResult:
+    inputs = inputs or ScanInputs()
     sources = discover(paths)
     errors: list[InputError] = []
     builder = ModelBuilder()
@@ -94,6 +120,10 @@ def scan(paths: list[str], terraform: Optional["TerraformInputs"] = None) -> Sca
         text = read_text(path, errors)
         if text is None:
             continue
+        if path.endswith(".json") and _add_plan(path, text, builder, errors):
+            candidates += 1
+            read += 1
+            continue
         try:
             template = load_template(path, text)
         except TemplateError as exc:
@@ -103,13 +133,15 @@ def scan(paths: list[str], terraform: Optional["TerraformInputs"] = None) -> Sca
         if template is not None:
             candidates += 1
             read += 1
+            template.parameter_values = inputs.parameters
             templates.append(template)
     add_templates(templates, builder, errors)
 
     if sources.modules:
         from .frontends.terraform import TerraformFrontEnd, TerraformInputs  # lazily: imports hcl2/lark
 
-        terraform_front_end = TerraformFrontEnd(read_text, builder, errors, terraform or TerraformInputs())
+        terraform_inputs = TerraformInputs(inputs.var_files, inputs.variables)
+        terraform_front_end = TerraformFrontEnd(read_text, builder, errors, terraform_inputs)
         terraform_front_end.add(sources.modules)
         candidates += sum(len(files) for files in sources.modules.values())
         read += terraform_front_end.read

@@ -7,19 +7,20 @@ from pathlib import Path
 
 from eice_checks.config import Config
 from eice_checks.engine import Report, run
+from eice_checks.scan import ScanInputs
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # A fixture marks each line a finding must point at: `# expect: EICE002` or `# expect: EICE002, EICE005`.
 _MARKER = re.compile(r"#\s*expect:\s*(EICE\d{3}(?:\s*,\s*EICE\d{3})*)")
 
 
-def scan(path: Path | str, config: Config | None = None) -> Report:
+def scan(path: Path | str, config: Config | None = None, inputs: ScanInputs | None = None) -> Report:
     """Run the engine with ``path``'s folder as the current directory, as a user would."""
     path = Path(path)
     cwd = os.getcwd()
     os.chdir(path if path.is_dir() else path.parent)
     try:
-        return run(["." if path.is_dir() else path.name], config or Config())
+        return run(["." if path.is_dir() else path.name], config or Config(), inputs)
     finally:
         os.chdir(cwd)
 

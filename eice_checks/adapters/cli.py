@@ -9,6 +9,7 @@ from typing import Optional, Sequence
 from .. import __version__
 from ..config import Config, ConfigError, find_pyproject, load_config, parse_rule_ids
 from ..engine import Report, run
+from ..scan import ScanInputs
 from ..rules import CATALOG
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -31,6 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--admin-ports", metavar="PORTS", help="comma-separated TCP ports the endpoint tunnels to (default: 22,3389)")
     parser.add_argument("--enable", metavar="IDS", help="run only these rules, e.g. EICE001,EICE002")
     parser.add_argument("--disable", metavar="IDS", help="skip these rules, e.g. EICE007")
+    parser.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
+                        help="Terraform root variable, as terraform -var (repeatable; wins over tfvars files)")
+    parser.add_argument("--var-file", action="append", default=[], metavar="FILE",
+                        help="Terraform variables file, as terraform -var-file (repeatable)")
+    parser.add_argument("--parameters", action="append", default=[], metavar="KEY=VALUE|FILE",
+                        help="CloudFormation parameter value, or a JSON parameters file (repeatable)")
     parser.add_argument("--config", metavar="FILE", help="pyproject.toml to read [tool.eice-checks] from (default: the nearest one)")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour text output (default: auto)")
     parser.add_argument("--version", action="version", version=f"eice-checks {__version__}")
@@ -50,6 +57,25 @@ def _config(args: argparse.Namespace) -> Config:
         enable=parse_rule_ids(args.enable) if args.enable else None,
         disable=parse_rule_ids(args.disable) if args.disable else None,
     )
+
+
+def _inputs(args: argparse.Namespace) -> ScanInputs:
+    from ..frontends.cloudformation.parameters import ParameterError, parse_parameters
+
+    variables = []
+    for item in args.var:
+        name, equals, value = item.partition("=")
+        if not equals or not name.strip():
+            raise ConfigError(f"--var takes NAME=VALUE, not {item!r}")
+        variables.append((name.strip(), value))
+    for path in args.var_file:
+        if not os.path.isfile(path):
+            raise ConfigError(f"--var-file {path}: no such file")
+    try:
+        parameters = parse_parameters(args.parameters)
+    except ParameterError as exc:
+        raise ConfigError(str(exc)) from None
+    return ScanInputs(list(args.var_file), variables, parameters)
 
 
 def _render(report: Report, fmt: str, colour: bool) -> str:
@@ -93,10 +119,11 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         return int(exc.code or 0)
     try:
         config = _config(args)
+        inputs = _inputs(args)
     except ConfigError as exc:
         print(f"eice-checks: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    report = run(args.paths, config)
+    report = run(args.paths, config, inputs)
     for path in report.scanned.missing:
         print(f"eice-checks: {path}: no such file or directory", file=sys.stderr)
     output = _render(report, args.format, _use_colour(args.color))

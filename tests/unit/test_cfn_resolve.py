@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from eice_checks.frontends.cloudformation import add_templates, load_template
-from eice_checks.frontends.cloudformation.resolve import NO_VALUE, Resolver
+from eice_checks.frontends.cloudformation.resolve import NO_VALUE, Exports, Resolver
 from eice_checks.model.builder import ModelBuilder
 from eice_checks.model.values import EntityRef, Unknown
 
@@ -28,7 +28,7 @@ Resources:
 
 
 def resolver(text: str = TEMPLATE, exports=None) -> Resolver:
-    return Resolver(load_template("t.yaml", text), exports or {})
+    return Resolver(load_template("t.yaml", text), exports or Exports())
 
 
 def test_refs_and_attributes():
@@ -64,7 +64,7 @@ def test_string_functions():
     assert isinstance(r.resolve({"Fn::Select": [5, ["a"]]}), Unknown)
 
 
-def test_if_is_known_only_when_both_branches_agree():
+def test_if_on_an_undeclared_condition_is_known_only_when_both_branches_agree():
     r = resolver()
     assert r.resolve({"Fn::If": ["C", "10.0.0.0/8", "10.0.0.0/8"]}) == "10.0.0.0/8"
     assert isinstance(r.resolve({"Fn::If": ["C", "10.0.0.0/8", "0.0.0.0/0"]}), Unknown)
@@ -90,11 +90,11 @@ Resources:
     assert errors == []
     assert target.security_groups.keys == ("network.yaml#Sg",)
     assert target.security_groups.complete is False  # the second import is not exported by a scanned template
-    exports = {}
+    exports = Exports()
     from eice_checks.frontends.cloudformation import _collect_exports
     r = Resolver(network, exports)
     _collect_exports(r, exports)
-    assert exports["loop"]() == Unknown("export loop depends on itself")
+    assert exports.find("loop")() == Unknown("export loop depends on itself")
 
 
 def test_not_a_template_is_skipped():

@@ -9,7 +9,7 @@ from ...model.values import Unknown
 from ..common import InputError
 from .build import TemplateBuilder
 from .loader import LineDict, TemplateError, load_json, load_yaml
-from .resolve import Resolver, Template
+from .resolve import Exports, Resolver, Template
 
 # Cheap look at the text before parsing: YAML/JSON that never mentions a CloudFormation marker is not
 # a template (workflow files, k8s manifests, Helm charts, which are often not even valid YAML).
@@ -27,7 +27,7 @@ def load_template(path: str, text: str) -> Template | None:
 
 
 def add_templates(templates: list[Template], builder: ModelBuilder, errors: list[InputError]) -> None:
-    exports: dict[str, Callable[[], Any]] = {}
+    exports = Exports()
     resolvers = [Resolver(t, exports) for t in templates]
     for resolver in resolvers:
         _collect_exports(resolver, exports)
@@ -38,17 +38,20 @@ def add_templates(templates: list[Template], builder: ModelBuilder, errors: list
             errors.append(InputError(resolver.template.path, f"internal error while reading the template: {type(exc).__name__}: {exc}"))
 
 
-def _collect_exports(resolver: Resolver, exports: dict[str, Callable[[], Any]]) -> None:
+def _collect_exports(resolver: Resolver, exports: Exports) -> None:
     outputs = resolver.template.body.get("Outputs")
     if not isinstance(outputs, dict):
         return
     in_progress: set[str] = set()
+    naming = Resolver(resolver.template, exports, stack_name_placeholder=True)
     for output in outputs.values():
         if not (isinstance(output, dict) and isinstance(output.get("Export"), dict)):
             continue
-        name = resolver.resolve(output["Export"].get("Name"))
+        if "Condition" in output and resolver.condition(output["Condition"]) is not True:
+            continue  # an output that may not exist exports nothing we can rely on
+        name = naming.resolve(output["Export"].get("Name"))
         if isinstance(name, str) and "Value" in output:
-            exports[name] = _export_value(resolver, name, output["Value"], in_progress)
+            exports.add(name, _export_value(resolver, name, output["Value"], in_progress))
 
 
 def _export_value(resolver: Resolver, name: str, value: Any, in_progress: set[str]) -> Callable[[], Any]:

@@ -42,7 +42,7 @@ class TemplateBuilder:
             if not isinstance(resource, dict):
                 continue
             handler = self._handlers.get(str(resource.get("Type")))
-            if handler:
+            if handler and self._exists(logical_id) is not False:
                 handler(logical_id, self.t.properties(logical_id), self._loc(self.t.resources.line_of(logical_id)))
 
     # -- helpers --------------------------------------------------------------------------------
@@ -56,8 +56,12 @@ class TemplateBuilder:
         return self._loc(props.line_of(name)) if name in props else fallback
 
     def _exists(self, logical_id: str) -> Optional[bool]:
-        # Conditions are not evaluated yet: a conditional resource may or may not be created.
-        return None if "Condition" in self.t.resources[logical_id] else True
+        """Whether the resource is created: its Condition evaluated with the parameters' values."""
+        resource = self.t.resources[logical_id]
+        if "Condition" not in resource:
+            return True
+        created = self.r.condition(resource["Condition"])
+        return created if isinstance(created, bool) else None
 
     def _sg_list(self, props: LineDict, names: tuple[str, ...], fallback: Location) -> SgList:
         present = [n for n in names if n in props]

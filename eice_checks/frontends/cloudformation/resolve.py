@@ -52,12 +52,40 @@ class Template:
         return props if isinstance(props, dict) else LineDict(getattr(resource, "line", 0))
 
 
-class Resolver:
-    """Resolves values of one template. ``exports`` maps export names to resolvers of their values."""
+STACK_NAME = "\x00stack-name\x00"  # stands for ${AWS::StackName} in export names
 
-    def __init__(self, template: Template, exports: dict[str, Callable[[], Any]]) -> None:
+
+class Exports:
+    """Export names of every template in the scan -> resolvers of their values. A name built from
+    the exporting stack's own name (``${AWS::StackName}-VpcId``) is a pattern: stack names are chosen
+    at deploy time, so an import matches it when it is the only export that fits."""
+
+    def __init__(self) -> None:
+        self.exact: dict[str, Callable[[], Any]] = {}
+        self.patterns: list[tuple[re.Pattern, Callable[[], Any]]] = []
+
+    def add(self, name: str, value: Callable[[], Any]) -> None:
+        if STACK_NAME in name:
+            parts = [re.escape(p) for p in name.split(STACK_NAME)]
+            self.patterns.append((re.compile("[A-Za-z][-A-Za-z0-9]*".join(parts) + r"\Z"), value))
+        else:
+            self.exact[name] = value
+
+    def find(self, name: str) -> Optional[Callable[[], Any]]:
+        if name in self.exact:
+            return self.exact[name]
+        matches = [value for pattern, value in self.patterns if pattern.match(name)]
+        return matches[0] if len(matches) == 1 else None
+
+
+class Resolver:
+    """Resolves values of one template against its parameters, conditions and the scan's exports."""
+
+    def __init__(self, template: Template, exports: Exports, stack_name_placeholder: bool = False) -> None:
         self.template = template
         self.exports = exports
+        self.stack_name_placeholder = stack_name_placeholder  # resolving an export's name
+        self._conditions: dict[str, Any] = {}
         self._depth = 0
         self._functions: dict[str, Callable[[Any], Any]] = {
             "Ref": self._ref, "Fn::GetAtt": self._get_att, "Fn::Sub": self._sub, "Fn::If": self._if,
@@ -94,6 +122,8 @@ class Resolver:
             return Unknown("Ref to a non-string")
         if name == "AWS::NoValue":
             return NO_VALUE
+        if name == "AWS::StackName" and self.stack_name_placeholder:
+            return STACK_NAME
         if name.startswith("AWS::"):
             return Unknown(f"pseudo parameter {name}")
         parameters = self.template.body.get("Parameters")
@@ -169,17 +199,55 @@ class Resolver:
         return unknown[0] if unknown else result
 
     def _if(self, arg: Any) -> Any:
-        # Conditions are not evaluated: the value is known only when both branches agree.
         if not (isinstance(arg, list) and len(arg) == 3):
             return Unknown("malformed Fn::If")
-        first, second = self.resolve(arg[1]), self.resolve(arg[2])
-        return first if first == second else Unknown("Fn::If branches differ")
+        chosen = self.condition(arg[0])
+        if isinstance(chosen, bool):
+            return self.resolve(arg[1] if chosen else arg[2])
+        first, second = self.resolve(arg[1]), self.resolve(arg[2])  # undecided: known when both agree
+        return first if first == second else Unknown("Fn::If on a condition that cannot be evaluated")
 
     def _import(self, arg: Any) -> Any:
         name = self.resolve(arg)
-        if isinstance(name, str) and name in self.exports:
-            return self.exports[name]()
+        value = self.exports.find(name) if isinstance(name, str) else None
+        if value is not None:
+            return value()
         return Unknown(f"Fn::ImportValue {name if isinstance(name, str) else '(computed)'} is not exported by a scanned template")
+
+    # -- conditions -----------------------------------------------------------------------------
+    def condition(self, name: Any) -> Any:
+        """A named condition's value: True, False, or Unknown."""
+        if not isinstance(name, str):
+            return Unknown("condition name is not a string")
+        if name not in self._conditions:
+            conditions = self.template.body.get("Conditions")
+            if not isinstance(conditions, dict) or name not in conditions:
+                return Unknown(f"condition {name} is not declared")
+            self._conditions[name] = Unknown(f"condition {name} depends on itself")
+            self._conditions[name] = self._truth(conditions[name])
+        return self._conditions[name]
+
+    def _truth(self, expression: Any) -> Any:
+        """Fn::Equals / And / Or / Not / Condition, three-valued: Unknown where a side is unknown."""
+        if not (isinstance(expression, dict) and len(expression) == 1):
+            return expression if isinstance(expression, bool) else Unknown("not a condition")
+        (name, arg), = expression.items()
+        items = arg if isinstance(arg, list) else [arg]
+        if name == "Condition":
+            return self.condition(arg)
+        if name == "Fn::Equals" and len(items) == 2:
+            left, right = (self.resolve(i) for i in items)
+            if any(is_unknown(v) or isinstance(v, (list, dict)) for v in (left, right)):
+                return Unknown("Fn::Equals on an unresolved value")
+            return _as_text(left) == _as_text(right)
+        values = [self._truth(i) for i in items]
+        if name == "Fn::Not" and len(values) == 1:
+            return values[0] if is_unknown(values[0]) else not values[0]
+        if name == "Fn::And":
+            return False if False in values else (True if all(v is True for v in values) else Unknown("Fn::And"))
+        if name == "Fn::Or":
+            return True if True in values else (False if all(v is False for v in values) else Unknown("Fn::Or"))
+        return Unknown(f"{name} is not a condition function")
 
     def _join(self, arg: Any) -> Any:
         if not (isinstance(arg, list) and len(arg) == 2):
@@ -237,6 +305,11 @@ class Resolver:
             return [str(next(subnets)) for _ in range(int(count))]
         except (ValueError, TypeError, StopIteration):
             return Unknown("Fn::Cidr of unresolved or invalid input")
+
+
+def _as_text(value: Any) -> str:
+    """CloudFormation compares condition operands as strings ("true" == true)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _first_unknown(*values: Any) -> Optional[Unknown]:

@@ -1,0 +1,44 @@
+"""Parameter values for CloudFormation templates, as `aws cloudformation deploy` and CodePipeline take them."""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+
+class ParameterError(Exception):
+    pass
+
+
+def parse_parameters(specs: list[str]) -> dict[str, str]:
+    """``KEY=VALUE`` items and JSON files, later ones winning. Files are the AWS CLI's list
+    (``[{"ParameterKey": "Env", "ParameterValue": "prod"}]``) or a CodePipeline template
+    configuration (``{"Parameters": {"Env": "prod"}}``); ``file://`` prefixes are accepted."""
+    values: dict[str, str] = {}
+    for spec in specs:
+        path = spec[len("file://"):] if spec.startswith("file://") else spec
+        if os.path.isfile(path):
+            values.update(_read_file(path))
+        elif "=" in spec:
+            key, _, value = spec.partition("=")
+            values[key.strip()] = value
+        else:
+            raise ParameterError(f"--parameters takes KEY=VALUE or a JSON file, not {spec!r}")
+    return values
+
+
+def _read_file(path: str) -> dict[str, str]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data: Any = json.load(handle)
+    except (OSError, ValueError) as exc:
+        raise ParameterError(f"{path}: cannot read parameters: {exc}") from None
+    if isinstance(data, dict) and isinstance(data.get("Parameters"), dict):
+        return {str(k): _text(v) for k, v in data["Parameters"].items()}
+    if isinstance(data, list) and all(isinstance(i, dict) and "ParameterKey" in i for i in data):
+        return {str(i["ParameterKey"]): _text(i.get("ParameterValue", "")) for i in data}
+    raise ParameterError(f'{path}: expected [{{"ParameterKey": ..., "ParameterValue": ...}}] or {{"Parameters": {{...}}}}')
+
+
+def _text(value: Any) -> str:
+    return ",".join(str(v) for v in value) if isinstance(value, list) else str(value)

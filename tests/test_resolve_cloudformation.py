@@ -1,0 +1,59 @@
+"""CloudFormation values as CloudFormation resolves them: conditions, mappings, parameters given on
+the command line or in parameter files, and cross-stack imports of stack-name-built exports."""
+from __future__ import annotations
+
+import pytest
+
+from eice_checks.adapters.cli import main
+from eice_checks.frontends.cloudformation.parameters import ParameterError, parse_parameters
+from eice_checks.frontends.cloudformation.resolve import STACK_NAME, Exports
+from eice_checks.scan import ScanInputs
+from helpers import FIXTURES, expected_markers, found, scan
+
+STACKS = FIXTURES / "resolve" / "cloudformation"
+PARAMETERS = FIXTURES / "resolve" / "cfn_parameters"
+
+
+def test_defaults_conditions_mappings_and_imports():
+    report = scan(STACKS)
+    assert report.errors == []
+    assert {(r, f, line) for r, f, line, _ in found(report)} == expected_markers(STACKS)
+    assert found(report) == {("EICE003", "app.yaml", 23, "App"), ("EICE008", "network.yaml", 43, "DebugEndpoint")}
+    app = next(t for t in report.scanned.model.targets if t.address == "App")
+    # !ImportValue !Sub "${NetworkStack}-PrivateSubnet" met the export named !Join [-, [AWS::StackName, PrivateSubnet]]
+    assert app.subnets == ("network.yaml#PrivateSubnet",)
+    endpoint = next(e for e in report.scanned.model.endpoints if e.address == "Endpoint")
+    assert endpoint.preserve_client_ip is False  # !If [IsProd, true, false] with Environment = dev
+
+
+@pytest.mark.parametrize("parameters", [
+    [str(PARAMETERS / "aws-cli.json")],
+    [f"file://{PARAMETERS / 'codepipeline.json'}"],
+    ["Environment=prod", "NetworkStack=network-prod"],
+])
+def test_parameters_from_the_command_line_and_files(parameters):
+    report = scan(STACKS, inputs=ScanInputs(parameters=parse_parameters(parameters)))
+    # prod: preservation is on, so the public range matches; the conditional debug endpoint is not created
+    assert found(report) == set()
+    assert [e.address for e in report.scanned.model.endpoints] == ["Endpoint"]
+    assert str(report.scanned.model.vpcs["network.yaml#Vpc"].cidrs[0]) == "10.120.0.0/16"
+
+
+def test_bad_parameters_are_a_usage_error(capsys, monkeypatch, tmp_path):
+    (tmp_path / "bad.json").write_text('{"Env": "prod"}')
+    monkeypatch.chdir(STACKS)
+    assert main(["--parameters", "Environment", "."]) == 2
+    assert "--parameters takes KEY=VALUE or a JSON file, not 'Environment'" in capsys.readouterr().err
+    with pytest.raises(ParameterError, match=r'expected \[\{"ParameterKey"'):
+        parse_parameters([str(tmp_path / "bad.json")])
+
+
+def test_stack_name_exports_match_only_when_unambiguous():
+    exports = Exports()
+    exports.add(f"{STACK_NAME}-VpcId", lambda: "vpc-a")
+    exports.add("shared-SubnetId", lambda: "subnet-1")
+    assert exports.find("network-prod-VpcId")() == "vpc-a"
+    assert exports.find("shared-SubnetId")() == "subnet-1"
+    assert exports.find("VpcId") is None
+    exports.add(f"legacy-{STACK_NAME}-VpcId", lambda: "vpc-b")
+    assert exports.find("legacy-network-VpcId") is None  # fits both patterns: ambiguous, so unknown

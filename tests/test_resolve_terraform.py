@@ -1,0 +1,80 @@
+"""Terraform values as Terraform resolves them: tfvars and --var, modules, count/for_each, dynamic
+blocks, downloaded modules, plan JSON; and Unknown where they cannot be followed."""
+from __future__ import annotations
+
+import json
+
+from eice_checks.adapters.cli import main
+from eice_checks.scan import ScanInputs
+from helpers import FIXTURES, expected_markers, found, scan
+
+RESOLVE = FIXTURES / "resolve"
+MODULES = RESOLVE / "terraform_modules"
+
+
+def test_modules_for_each_count_dynamic_and_tfvars():
+    report = scan(MODULES)
+    assert report.errors == []
+    # every instance of module.app[*].aws_instance.this[*] fails the same way: one finding, unexpanded
+    assert found(report) == {("EICE003", "modules/app/main.tf", 29, "module.app.aws_instance.this")}
+    assert {(r, f, line) for r, f, line, _ in found(report)} == expected_markers(MODULES)
+    targets = sorted(t.address for t in report.scanned.model.targets)
+    # prod.auto.tfvars (2) overrides terraform.tfvars (3): two instances per color
+    assert targets == ['module.app["blue"].aws_instance.this[0]', 'module.app["blue"].aws_instance.this[1]',
+                       'module.app["green"].aws_instance.this[0]', 'module.app["green"].aws_instance.this[1]']
+    (endpoint,) = report.scanned.model.endpoints
+    assert endpoint.address == "module.eice.aws_ec2_instance_connect_endpoint.this"
+    # the dynamic egress block yields one rule per app security group, by reference
+    group = report.scanned.model.security_groups[endpoint.security_groups.keys[0]]
+    assert sorted(r.peer.label for r in group.egress) == [
+        'module.app["blue"].aws_security_group.this', 'module.app["green"].aws_security_group.this']
+    subnets = sorted((s.name, str(s.cidr_v4)) for s in report.scanned.model.subnets.values())
+    assert subnets == [("module.network.aws_subnet.private[0]", "10.60.1.0/24"),
+                       ("module.network.aws_subnet.private[1]", "10.60.2.0/24")]
+
+
+def test_command_line_variables_win_over_tfvars(capsys, monkeypatch):
+    monkeypatch.chdir(MODULES)
+    assert main(["--format", "json", "--var", "preserve_client_ip=false", "."]) == 0
+    assert json.loads(capsys.readouterr().out)["findings"] == []
+    # one instance per color: each instance fails, so the finding is still on the unexpanded address
+    report = scan(MODULES, inputs=ScanInputs(variables=[("instances_per_color", "1")]))
+    assert sorted(t.address for t in report.scanned.model.targets) == [
+        'module.app["blue"].aws_instance.this[0]', 'module.app["green"].aws_instance.this[0]']
+
+
+def test_var_file(tmp_path, capsys, monkeypatch):
+    var_file = tmp_path / "off.tfvars"
+    var_file.write_text("preserve_client_ip = false\n")
+    monkeypatch.chdir(MODULES)
+    assert main(["--var-file", str(var_file), "."]) == 0
+    assert main(["--var-file", "missing.tfvars", "."]) == 2
+    assert "--var-file missing.tfvars: no such file" in capsys.readouterr().err
+
+
+def test_a_gated_resource_exists_only_when_its_count_says_so(capsys, monkeypatch):
+    gated = RESOLVE / "gated"
+    assert found(scan(gated)) == set()  # enable_endpoint defaults to false: count = 0
+    report = scan(gated, inputs=ScanInputs(variables=[("enable_endpoint", "true")]))
+    assert found(report) == {("EICE001", "main.tf", 24, "aws_ec2_instance_connect_endpoint.this[0]")}
+
+
+def test_downloaded_remote_module_is_followed_and_a_missing_one_is_unknown():
+    folder = RESOLVE / "remote_module"
+    report = scan(folder)
+    assert report.errors == []
+    assert {(r, f, line) for r, f, line, _ in found(report)} == expected_markers(folder)
+    assert found(report) == {("EICE002", "main.tf", 51, "aws_instance.worker")}
+    assert [e.address for e in report.scanned.model.endpoints] == ["module.endpoint.aws_ec2_instance_connect_endpoint.this"]
+
+
+def test_plan_json_resolves_values_known_after_apply_through_the_configuration():
+    report = scan(RESOLVE / "plan")
+    assert report.errors == []
+    assert found(report) == {("EICE003", "plan.json", 39, "aws_instance.app")}
+    model = report.scanned.model
+    (endpoint,) = model.endpoints
+    assert endpoint.security_groups.keys == ("plan.json#aws_security_group.eice",)  # after apply, by reference
+    assert endpoint.subnet == "plan.json#aws_subnet.private"
+    assert endpoint.vpc == "vpc-0f1e2d3c4b5a69788"  # the existing VPC's real id, through the subnet
+    assert sorted(t.address for t in model.targets) == ["aws_instance.app[0]", "aws_instance.app[1]"]
