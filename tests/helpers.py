@@ -14,13 +14,15 @@ FIXTURES = Path(__file__).parent / "fixtures"
 _MARKER = re.compile(r"#\s*expect:\s*(EICE\d{3}(?:\s*,\s*EICE\d{3})*)")
 
 
-def scan(path: Path | str, config: Config | None = None, inputs: ScanInputs | None = None) -> Report:
-    """Run the engine with ``path``'s folder as the current directory, as a user would."""
+def scan(path: Path | str, config: Config | None = None, inputs: ScanInputs | None = None,
+         paths: list[str] | None = None) -> Report:
+    """Run the engine with ``path``'s folder as the current directory, as a user would; ``paths``
+    (relative to it) default to the folder itself, or the file."""
     path = Path(path)
     cwd = os.getcwd()
     os.chdir(path if path.is_dir() else path.parent)
     try:
-        return run(["." if path.is_dir() else path.name], config or Config(), inputs)
+        return run(paths or ["." if path.is_dir() else path.name], config or Config(), inputs)
     finally:
         os.chdir(cwd)
 

@@ -24,8 +24,11 @@ def test_modules_for_each_count_dynamic_and_tfvars():
                        'module.app["green"].aws_instance.this[0]', 'module.app["green"].aws_instance.this[1]']
     (endpoint,) = report.scanned.model.endpoints
     assert endpoint.address == "module.eice.aws_ec2_instance_connect_endpoint.this"
-    # the dynamic egress block yields one rule per app security group, by reference
+    # the endpoint's group comes from a nested module; its dynamic egress block yields one rule per
+    # app security group, by reference
     group = report.scanned.model.security_groups[endpoint.security_groups.keys[0]]
+    assert group.name == "module.eice.module.security_group.aws_security_group.this"
+    assert group.location.file == "modules/eice_sg/main.tf"
     assert sorted(r.peer.label for r in group.egress) == [
         'module.app["blue"].aws_security_group.this', 'module.app["green"].aws_security_group.this']
     subnets = sorted((s.name, str(s.cidr_v4)) for s in report.scanned.model.subnets.values())

@@ -130,13 +130,16 @@ class Analysis:
             for rule in group.ingress:
                 if rule.peer.sg in endpoint_keys and not rule.implicit:
                     return f"its security group {group.name} admits the endpoint's security group {rule.peer.label}"
+        # The tag and address ranges say "an endpoint's target", not which endpoint's: only one in the
+        # target's own VPC. (A group reference above names the endpoint, whatever the VPC.)
+        if not self.same_vpc(endpoint, target):
+            return None
         if target.marked:
             return "it is tagged eice-checks:target"
-        if self.same_vpc(endpoint, target):
-            for group in self.groups_known(target.security_groups.keys):
-                for rule in group.ingress:
-                    if self._admin_ingress_meant_for_endpoint(rule, endpoint):
-                        return f"it admits {rule.describe()} and sits in the endpoint's VPC"
+        for group in self.groups_known(target.security_groups.keys):
+            for rule in group.ingress:
+                if self._admin_ingress_meant_for_endpoint(rule, endpoint):
+                    return f"it admits {rule.describe()} and sits in the endpoint's VPC"
         return None
 
     def groups_known(self, keys: tuple[str, ...]) -> list[SecurityGroup]:
