@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Benchmark: scan time against input size, and start-up cost.
 
-Generates N Terraform modules (one directory each: VPC, subnet, endpoint, security groups, a few
-instances) and N CloudFormation templates of the same shape, scans them in-process, and prints the
-time per size and the ratio between the largest and smallest size. Linear analysis shows a ratio
-close to the size ratio. Also times `eice-checks --version` and a scan of one small template in a
-fresh interpreter (start-up dominates pre-commit runs).
+Generates a Terraform tree of N root modules, each calling a shared local `network` module and an
+`app` module with for_each over three colors (each app with count = 2 instances), plus N
+CloudFormation templates of the same shape; scans it in-process and prints the time per size and
+the ratio between the largest and smallest size. Linear analysis shows a time ratio close to the
+size ratio. Also times `eice-checks --version` and a scan of one small template and one small
+module in a fresh interpreter (start-up dominates pre-commit runs).
 
 usage: python benchmarks/bench.py [--sizes 50,200] [--repeat 3]
 """
@@ -19,53 +20,92 @@ import tempfile
 import time
 from pathlib import Path
 
-TERRAFORM = """\
-resource "aws_vpc" "main" {{
-  cidr_block = "10.{n}.0.0/16"
+ROOT_MODULE = """\
+module "network" {{
+  source = "../modules/network"
+  cidr   = "10.{n}.0.0/16"
 }}
 
-resource "aws_subnet" "private" {{
-  vpc_id     = aws_vpc.main.id
-  cidr_block = cidrsubnet(aws_vpc.main.cidr_block, 8, 1)
+module "app" {{
+  source   = "../modules/app"
+  for_each = toset(["blue", "green", "red"])
+
+  name        = each.key
+  vpc_id      = module.network.vpc_id
+  subnet_ids  = module.network.subnet_ids
+  endpoint_sg = aws_security_group.eice.id
 }}
 
 resource "aws_security_group" "eice" {{
-  vpc_id = aws_vpc.main.id
-  egress {{
-    from_port       = 22
-    to_port         = 22
-    protocol        = "tcp"
-    security_groups = [aws_security_group.app.id]
+  vpc_id = module.network.vpc_id
+  dynamic "egress" {{
+    for_each = {{ for color, app in module.app : color => app.security_group_id }}
+    content {{
+      from_port       = 22
+      to_port         = 22
+      protocol        = "tcp"
+      security_groups = [egress.value]
+    }}
   }}
 }}
 
-resource "aws_security_group" "app" {{
-  vpc_id = aws_vpc.main.id
-}}
-
-resource "aws_vpc_security_group_ingress_rule" "app_ssh" {{
-  security_group_id            = aws_security_group.app.id
-  referenced_security_group_id = aws_security_group.eice.id
-  ip_protocol                  = "tcp"
-  from_port                    = 22
-  to_port                      = 22
-}}
-
 resource "aws_ec2_instance_connect_endpoint" "this" {{
-  subnet_id          = aws_subnet.private.id
+  subnet_id          = module.network.subnet_ids[0]
   security_group_ids = [aws_security_group.eice.id]
   preserve_client_ip = false
 }}
-{instances}
 """
-INSTANCE = """
-resource "aws_instance" "app_{i}" {{
+NETWORK_MODULE = """\
+variable "cidr" {
+  type = string
+}
+
+resource "aws_vpc" "this" {
+  cidr_block = var.cidr
+}
+
+resource "aws_subnet" "private" {
+  count      = 2
+  vpc_id     = aws_vpc.this.id
+  cidr_block = cidrsubnet(var.cidr, 8, count.index + 1)
+}
+
+output "vpc_id" {
+  value = aws_vpc.this.id
+}
+
+output "subnet_ids" {
+  value = aws_subnet.private[*].id
+}
+"""
+APP_MODULE = """\
+variable "name" {}
+variable "vpc_id" {}
+variable "subnet_ids" {}
+variable "endpoint_sg" {}
+
+resource "aws_security_group" "this" {
+  name   = "app-${var.name}"
+  vpc_id = var.vpc_id
+  ingress {
+    from_port       = 22
+    to_port         = 22
+    protocol        = "tcp"
+    security_groups = [var.endpoint_sg]
+  }
+}
+
+resource "aws_instance" "this" {
+  count                  = 2
   ami                    = "ami-0123456789abcdef0"
   instance_type          = "t3.micro"
-  subnet_id              = aws_subnet.private.id
-  vpc_security_group_ids = [aws_security_group.app.id]
-  tags = {{ Name = "app-{i}" }}
-}}
+  subnet_id              = element(var.subnet_ids, count.index)
+  vpc_security_group_ids = [aws_security_group.this.id]
+}
+
+output "security_group_id" {
+  value = aws_security_group.this.id
+}
 """
 CLOUDFORMATION = """\
 AWSTemplateFormatVersion: "2010-09-09"
@@ -97,11 +137,14 @@ CFN_INSTANCE = """  App{i}:
 
 
 def generate(root: Path, size: int, instances: int = 5) -> None:
+    (root / "modules" / "network").mkdir(parents=True)
+    (root / "modules" / "app").mkdir(parents=True)
+    (root / "modules" / "network" / "main.tf").write_text(NETWORK_MODULE)
+    (root / "modules" / "app" / "main.tf").write_text(APP_MODULE)
     for n in range(size):
-        module = root / f"module{n:04d}"
-        module.mkdir(parents=True)
-        (module / "main.tf").write_text(TERRAFORM.format(
-            n=n % 250, instances="".join(INSTANCE.format(i=i) for i in range(instances))))
+        module = root / f"live{n:04d}"
+        module.mkdir()
+        (module / "main.tf").write_text(ROOT_MODULE.format(n=n % 250))
         (root / f"stack{n:04d}.yaml").write_text(CLOUDFORMATION.format(
             n=n % 250, instances="".join(CFN_INSTANCE.format(i=i) for i in range(instances))))
 
@@ -147,13 +190,13 @@ def main(argv: list[str] | None = None) -> int:
             generate(root, size)
             seconds, findings = time_scan(root, args.repeat)
             results.append((size, seconds))
-            print(f"{size:>5} modules + {size} templates: {seconds * 1000:8.1f} ms  ({findings} findings)")
+            print(f"{size:>5} root modules (x3 for_each apps) + {size} templates: {seconds * 1000:8.1f} ms  ({findings} findings)")
         small = Path(tmp) / "size1"
         generate(small, 1)
         command = [sys.executable, "-m", "eice_checks"]
         print(f"start-up, --version:            {time_command(command + ['--version'], small, args.repeat) * 1000:8.1f} ms")
         print(f"start-up + one template:         {time_command(command + ['stack0000.yaml'], small, args.repeat) * 1000:8.1f} ms")
-        print(f"start-up + one Terraform module: {time_command(command + ['module0000'], small, args.repeat) * 1000:8.1f} ms")
+        print(f"start-up + one Terraform root:   {time_command(command + ['live0000', 'modules'], small, args.repeat) * 1000:8.1f} ms")
     if len(results) > 1:
         (n0, t0), (n1, t1) = results[0], results[-1]
         print(f"size ratio {n1 / n0:.1f}x, time ratio {t1 / t0:.2f}x (linear: about the same)")
