@@ -5,16 +5,17 @@ import os
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .frontends.cloudformation import Template, TemplateError, add_templates, load_template
+from .frontends.cloudformation import Template, TemplateError, add_templates, load_template, looks_like_template
 from .frontends.cloudformation.loader import load_json
 from .frontends.common import InputError
 from .model.builder import ModelBuilder
 from .model.network import Model
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
-# Folders that hold no sources of the user's own: VCS data, dependencies, provider caches.
+# Folders that hold no sources of the user's own: VCS data, dependencies, provider caches, and build
+# copies of sources (SAM, Terragrunt), which would be counted twice.
 SKIPPED_DIRS = {".git", ".hg", ".svn", "node_modules", ".terraform", ".venv", "venv", "__pycache__", ".tox",
-                ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+                ".mypy_cache", ".pytest_cache", ".ruff_cache", ".aws-sam", ".terragrunt-cache", ".serverless"}
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
@@ -58,6 +59,12 @@ def discover(paths: list[str]) -> Sources:
                 dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not os.path.islink(os.path.join(root, d)))
                 for name in sorted(files):
                     _add_file(sources, os.path.join(root, name))
+        elif os.path.isfile(path) and path.endswith(".tf"):
+            # Terraform reads a whole directory: one file of it alone would be a partial module.
+            directory = os.path.dirname(path) or "."
+            for name in sorted(os.listdir(directory)):
+                if name.endswith(".tf"):
+                    _add_file(sources, os.path.join(directory, name))
         elif os.path.isfile(path):
             _add_file(sources, path)
         else:
@@ -76,23 +83,42 @@ def _add_file(sources: Sources, path: str) -> None:
         sources.templates.append(shown)
 
 
-def read_text(path: str, errors: list[InputError]) -> str | None:
+def read_text(path: str, errors: list[InputError], quiet: bool = False) -> str | None:
+    """A file's text; a file that cannot be read is reported, unless ``quiet`` (a YAML/JSON file that
+    may well be no template: it is only reported when its start looks like one)."""
     try:
         if os.path.getsize(path) > MAX_FILE_BYTES:
-            errors.append(InputError(path, f"skipped: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB"))
-            return None
+            return _unreadable(path, errors, f"skipped: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", quiet)
         with open(path, encoding="utf-8-sig") as handle:
             return handle.read()
     except UnicodeDecodeError:
-        errors.append(InputError(path, "skipped: not UTF-8 text"))
+        return _unreadable(path, errors, "skipped: not UTF-8 text", quiet)
     except OSError as exc:
-        errors.append(InputError(path, f"cannot read: {exc.strerror or exc}"))
+        return _unreadable(path, errors, f"cannot read: {exc.strerror or exc}", quiet)
+
+
+def _unreadable(path: str, errors: list[InputError], message: str, quiet: bool) -> None:
+    if not quiet or _starts_like_a_source(path):
+        errors.append(InputError(path, message))
     return None
+
+
+def _starts_like_a_source(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(64 * 1024).decode("latin-1")
+    except OSError:
+        return True
+    return looks_like_template(head) or _looks_like_plan(head)
+
+
+def _looks_like_plan(text: str) -> bool:
+    return '"planned_values"' in text and '"format_version"' in text
 
 
 def _add_plan(path: str, text: str, builder: ModelBuilder, errors: list[InputError]) -> bool:
     """A Terraform plan JSON file (terraform show -json): added to the model (True), or not a plan (False)."""
-    if '"planned_values"' not in text or '"format_version"' not in text:
+    if not _looks_like_plan(text):
         return False
     from .frontends.terraform.plan import add_plan  # only for plans: it loads the Terraform evaluator
 
@@ -103,6 +129,8 @@ def _add_plan(path: str, text: str, builder: ModelBuilder, errors: list[InputErr
         return True
     try:
         add_plan(path, plan, builder)
+    except (AttributeError, TypeError, KeyError) as exc:
+        errors.append(InputError(path, f"invalid plan JSON: unexpected structure ({type(exc).__name__}: {exc})"))
     except Exception as exc:  # a bug must cost one plan, never the scan or a traceback
         errors.append(InputError(path, f"internal error while reading the plan: {type(exc).__name__}: {exc}"))
     return True
@@ -116,13 +144,16 @@ def scan(paths: list[str], inputs: Optional[ScanInputs] = None) -> ScanResult:
     candidates = read = 0
 
     templates: list[Template] = []
+    planned_dirs: set[str] = set()
     for path in sources.templates:
-        text = read_text(path, errors)
+        text = read_text(path, errors, quiet=True)
         if text is None:
+            candidates += any(e.file == path for e in errors)  # reported: it looked like a source
             continue
         if path.endswith(".json") and _add_plan(path, text, builder, errors):
             candidates += 1
             read += 1
+            planned_dirs.add(os.path.dirname(path) or ".")
             continue
         try:
             template = load_template(path, text)
@@ -137,12 +168,14 @@ def scan(paths: list[str], inputs: Optional[ScanInputs] = None) -> ScanResult:
             templates.append(template)
     add_templates(templates, builder, errors)
 
-    if sources.modules:
+    # A plan describes the configuration beside it, more completely: read one of the two, not both.
+    modules = {d: files for d, files in sources.modules.items() if d not in planned_dirs}
+    if modules:
         from .frontends.terraform import TerraformFrontEnd, TerraformInputs  # lazily: imports hcl2/lark
 
         terraform_inputs = TerraformInputs(inputs.var_files, inputs.variables)
         terraform_front_end = TerraformFrontEnd(read_text, builder, errors, terraform_inputs)
-        terraform_front_end.add(sources.modules)
-        candidates += sum(len(files) for files in sources.modules.values())
+        terraform_front_end.add(modules)
+        candidates += sum(len(files) for files in modules.values())
         read += terraform_front_end.read
     return ScanResult(builder.finish(), errors, candidates, read, sources.missing)

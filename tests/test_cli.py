@@ -155,5 +155,5 @@ def test_alias_bomb_is_refused_quickly(capsys, monkeypatch, tmp_path):
     (tmp_path / "bomb.yaml").write_text("\n".join(lines) + "\n")
     code, out, _ = run_cli(capsys, tmp_path, monkeypatch, "--format", "json", ".")
     assert code == 2
-    assert json.loads(out)["errors"] == [{"file": "bomb.yaml", "line": 2,
+    assert json.loads(out)["errors"] == [{"file": "bomb.yaml", "line": 3,
                                           "message": "YAML aliases (*name) are not supported by CloudFormation"}]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from urllib.parse import quote
 
 from .. import __version__
 from ..engine import Report
@@ -29,6 +30,11 @@ def _rule_descriptor(rule) -> dict:
     }
 
 
+def _uri(path: str) -> str:
+    """A relative URI reference: spaces, '%' and the like percent-encoded."""
+    return quote(path, safe="/")
+
+
 def render_sarif(report: Report) -> str:
     index = {rule.id: i for i, rule in enumerate(CATALOG)}
     results = []
@@ -40,7 +46,7 @@ def render_sarif(report: Report) -> str:
             "level": _LEVELS[f.severity],
             "message": {"text": f"{f.resource}: {f.message}"},
             "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": f.file, "uriBaseId": "%SRCROOT%"},
+                "artifactLocation": {"uri": _uri(f.file), "uriBaseId": "%SRCROOT%"},
                 "region": {"startLine": f.line},
             }}],
             "partialFingerprints": {"eiceFinding/v1": fingerprint},
@@ -48,7 +54,7 @@ def render_sarif(report: Report) -> str:
     notifications = [{
         "level": "error",
         "message": {"text": f"could not read: {e.message}"},
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": e.file, "uriBaseId": "%SRCROOT%"},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(e.file), "uriBaseId": "%SRCROOT%"},
                                             **({"region": {"startLine": e.line}} if e.line else {})}}],
     } for e in report.errors]
     run = {

@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Iterable, Optional
 
 from ..model.addresses import Network, can_hold_client_address, covers_all, is_network, is_world
-from ..model.network import Endpoint, Model, Peer, SecurityGroup, SgRule, Target
+from ..model.network import ALL_PORTS, Endpoint, Model, Peer, SecurityGroup, SgRule, Target
 
 Tri = Optional[bool]
 PORT_NAMES = {22: "SSH", 3389: "RDP"}
@@ -138,26 +138,29 @@ class Analysis:
             return "it is tagged eice-checks:target"
         for group in self.groups_known(target.security_groups.keys):
             for rule in group.ingress:
-                if self._admin_ingress_meant_for_endpoint(rule, endpoint):
+                if self._admin_ingress_meant_for_endpoint(rule, endpoint, target.public_ip):
                     return f"it admits {rule.describe()} and sits in the endpoint's VPC"
         return None
 
     def groups_known(self, keys: tuple[str, ...]) -> list[SecurityGroup]:
         return [g for g in (self.model.security_groups.get(k) for k in keys) if g is not None]
 
-    def _admin_ingress_meant_for_endpoint(self, rule: SgRule, endpoint: Endpoint) -> bool:
+    def _admin_ingress_meant_for_endpoint(self, rule: SgRule, endpoint: Endpoint, target_public_ip: Optional[bool]) -> bool:
         """Admin access granted to an address range that endpoint traffic could come from: part of the
         endpoint's VPC (preservation off) or public space (preservation on). Access granted to another
         group (a bastion's) or to private space outside the VPC (a VPN, a peered network) is meant for
         something else, so it is not taken as intent."""
         if rule.implicit or rule.peer.kind != "cidr" or rule.peer.cidr is None:
             return False
-        if not any(rule.allows_tcp(p) for p in self.admin_ports):
+        # Admin ports opened on purpose: TCP with a port range, not "all traffic from the VPC".
+        if rule.protocol != "tcp" or rule.ports in (None, ALL_PORTS) or not any(rule.allows_tcp(p) for p in self.admin_ports):
             return False
         cidr = rule.peer.cidr
         vpc_ranges = self.vpc_ranges(endpoint.vpc)
         if cidr.version == 4 and can_hold_client_address(cidr, vpc_ranges or ()):
-            return True  # preserved client addresses are public IPv4 (preservation is IPv4-only)
+            # preserved client addresses are public IPv4; but a target with a public address of its
+            # own is evidently reached directly (a bastion), not through the endpoint
+            return target_public_ip is not True
         return (vpc_ranges is not None and self._family_usable(endpoint, cidr)
                 and any(cidr.overlaps(r) for r in vpc_ranges if r.version == cidr.version))  # type: ignore[arg-type]
 

@@ -52,6 +52,10 @@ class ModelBuilder:
         self._rules: list[tuple[str, SgRule]] = []
         self._incomplete: set[str] = set()
         self._incomplete_scopes: set[str] = set()
+        self._handed_out: set[str] = set()
+        self._handed_out_always: set[str] = set()
+        self._unattributed_rules = False
+        self._public_targets: set[str] = set()
         self._egress_declared: set[str] = set()
         self._vpc_cidrs: list[tuple[str, Any]] = []
         self._subnet_ipv6: list[tuple[Any, bool]] = []
@@ -70,6 +74,11 @@ class ModelBuilder:
     def add_subnet_ipv6(self, subnet_key: Any, certain: bool = True) -> None:
         """An IPv6 range associated with a subnet by a resource of its own (``certain`` unless conditional)."""
         self._subnet_ipv6.append((subnet_key, certain))
+
+    def mark_public(self, target_key: Any) -> None:
+        """An Elastic IP is associated with the target: it is reachable directly."""
+        if isinstance(target_key, str):
+            self._public_targets.add(target_key)
 
     def add_security_group(self, group: SecurityGroup) -> None:
         self.model.security_groups[group.key] = group
@@ -90,6 +99,17 @@ class ModelBuilder:
     def mark_scope_incomplete(self, scope: str) -> None:
         """A rule whose group cannot be resolved may belong to any group of its template/module."""
         self._incomplete_scopes.add(f"{scope}#")
+
+    def note_unattributed_rule(self) -> None:
+        """A rule for a group that cannot be resolved (a parameter, a module input): it may add to any
+        group whose id the scan hands out (see ``hand_out``)."""
+        self._unattributed_rules = True
+
+    def hand_out(self, value: Any, always: bool) -> None:
+        """Group ids in ``value`` leave this code: as inputs of a module or nested stack that is not
+        analysed (``always``: rules may be added there), or as outputs other stacks may use."""
+        for key in _group_keys(value):
+            (self._handed_out_always if always else self._handed_out).add(key)
 
     def add_endpoint(self, endpoint: Endpoint) -> None:
         self.model.endpoints.append(endpoint)
@@ -114,6 +134,7 @@ class ModelBuilder:
         for target in self.model.targets:
             subnet = target.subnets[0] if target.subnets else None
             target.vpc = self._vpc_of(subnet, target.security_groups.keys)
+            target.public_ip = self._public_ip(target)
             self._default_group_if_none(target.security_groups, target.vpc, target.tool, target.location)
         return self.model
 
@@ -127,6 +148,12 @@ class ModelBuilder:
                 vpc.cidrs_complete = False
             elif network not in vpc.cidrs:
                 vpc.cidrs.append(network)
+        # A subnet outside every range the scan gives its VPC proves a range associated elsewhere.
+        for subnet in self.model.subnets.values():
+            vpc = self.model.vpcs.get(subnet.vpc) if isinstance(subnet.vpc, str) else None
+            if vpc is not None and is_network(subnet.cidr_v4) and not any(
+                    subnet.cidr_v4.subnet_of(c) for c in vpc.cidrs if c.version == 4):  # type: ignore[union-attr, arg-type]
+                vpc.cidrs_complete = False
 
     def _attach_rules(self) -> None:
         groups = self.model.security_groups
@@ -137,10 +164,10 @@ class ModelBuilder:
         for key in self._incomplete:
             if key in groups:
                 groups[key].complete = False
-        if self._incomplete_scopes:
-            for group in groups.values():
-                if group.key.startswith(tuple(self._incomplete_scopes)):
-                    group.complete = False
+        incomplete = self._handed_out_always | (self._handed_out if self._unattributed_rules else set())
+        for group in groups.values():
+            if group.key in incomplete or (self._incomplete_scopes and group.key.startswith(tuple(self._incomplete_scopes))):
+                group.complete = False
 
     def _apply_cloudformation_default_egress(self) -> None:
         # CloudFormation keeps EC2's allow-all egress unless the group gets egress of its own,
@@ -158,6 +185,15 @@ class ModelBuilder:
             if group is not None and isinstance(group.vpc, str):
                 return group.vpc
         return Unknown("VPC not resolvable")
+
+    def _public_ip(self, target: Target) -> Optional[bool]:
+        if target.key in self._public_targets:
+            return True
+        if target.public_ip is None and target.subnets:
+            subnets = [self.model.subnets.get(k) for k in target.subnets]
+            if all(s is not None and s.maps_public_ip for s in subnets):
+                return True  # a public subnet's default, not overridden by the target
+        return target.public_ip
 
     def _derive_ip_address_type(self, endpoint: Endpoint) -> None:
         """EC2 API: an endpoint created without a type takes its subnet's: dualstack when the subnet has
@@ -186,6 +222,16 @@ class ModelBuilder:
             self.model.security_groups[key] = group
         sgs.keys = (key,)
         sgs.defaulted = True
+
+
+def _group_keys(value: Any) -> list[str]:
+    if isinstance(value, EntityRef):
+        return [value.key] if value.kind == "sg" else []
+    if isinstance(value, list):
+        return [k for v in value for k in _group_keys(v)]
+    if isinstance(value, dict):
+        return [k for v in value.values() for k in _group_keys(v)]
+    return []
 
 
 def _presence(cidr: Any) -> Optional[bool]:

@@ -108,6 +108,7 @@ class Subnet:
     vpc: Union[str, Unknown]
     cidr_v4: Union[Network, Unknown, None] = None
     cidr_v6: Union[Network, Unknown, None] = None
+    maps_public_ip: bool = False  # instances launched here get a public IPv4 address by default
 
 
 @dataclass
@@ -179,6 +180,7 @@ class Target:
     subnets: tuple[str, ...] = ()
     subnets_complete: bool = True
     marked: Optional[bool] = None  # the user's tag eice-checks:target: true / false, None when untagged
+    public_ip: Optional[bool] = None  # has a public address of its own (reached directly); None: not known
     exists: Optional[bool] = True  # None when a count/condition leaves it undecided
     resource_address: str = ""  # the resource an expanded instance comes from (Terraform count/for_each)
     vpc: Union[str, Unknown] = Unknown("not derived")  # set by ModelBuilder.finish

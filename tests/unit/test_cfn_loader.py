@@ -40,7 +40,8 @@ def test_short_forms_become_long_forms_with_lines():
 
 
 @pytest.mark.parametrize("text, line, message", [
-    ("a: &x [1]\nb: *x\n", 1, "YAML aliases (*name) are not supported by CloudFormation"),
+    ("a: &x [1]\nb: *x\n", 2, "YAML aliases (*name) are not supported by CloudFormation"),
+    ("a: [1, 2\n", 1, "invalid YAML: while parsing a flow sequence: did not find expected ',' or ']'"),
     ("base: &b {x: 1}\nother:\n  <<: *b\n", 3, "YAML merge keys (<<) are not supported by CloudFormation"),
     ("a: !!python/object/apply:os.system [ls]\n", 1, "YAML tag tag:yaml.org,2002:python/object/apply:os.system is not allowed in a CloudFormation template"),
     ("a: !Bogus x\n", 1, "unknown tag !Bogus"),

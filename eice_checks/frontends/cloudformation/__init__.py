@@ -16,9 +16,13 @@ from .resolve import Exports, Resolver, Template
 _LOOKS_LIKE_TEMPLATE = re.compile(r"AWSTemplateFormatVersion|[\"']?Type[\"']?\s*:\s*[\"']?(?:AWS|Custom)::")
 
 
+def looks_like_template(text: str) -> bool:
+    return _LOOKS_LIKE_TEMPLATE.search(text) is not None
+
+
 def load_template(path: str, text: str) -> Template | None:
     """A Template, or None for a file that is not CloudFormation. Raises TemplateError for broken templates."""
-    if not _LOOKS_LIKE_TEMPLATE.search(text):
+    if not looks_like_template(text):
         return None
     body = load_json(text) if text.lstrip().startswith("{") else load_yaml(text)
     if not isinstance(body, LineDict) or not isinstance(body.get("Resources"), LineDict):
@@ -66,4 +70,4 @@ def _export_value(resolver: Resolver, name: str, value: Any, in_progress: set[st
     return resolve
 
 
-__all__ = ["Template", "TemplateError", "add_templates", "load_template"]
+__all__ = ["Template", "TemplateError", "add_templates", "load_template", "looks_like_template"]

@@ -15,6 +15,10 @@ from .resolve import NO_VALUE, Resolver, Template
 TOOL = "cloudformation"
 # Which property carries the peer of a rule, by direction; "SourceSecurityGroupName" names a group
 # by name (default VPC, or another account): its identity cannot be matched, so it stays unknown.
+_NESTED_STACKS = ("AWS::CloudFormation::Stack", "AWS::Serverless::Application")
+# Transforms that leave security groups as written; any other (a macro, LanguageExtensions'
+# Fn::ForEach) may add or rewrite resources.
+_KNOWN_TRANSFORMS = {"AWS::Serverless-2016-10-31"}
 _INGRESS_PEERS = ("CidrIp", "CidrIpv6", "SourcePrefixListId", "SourceSecurityGroupId", "SourceSecurityGroupName")
 _EGRESS_PEERS = ("CidrIp", "CidrIpv6", "DestinationPrefixListId", "DestinationSecurityGroupId")
 
@@ -33,17 +37,28 @@ class TemplateBuilder:
             "AWS::EC2::SecurityGroupIngress": self._standalone_rule, "AWS::EC2::SecurityGroupEgress": self._standalone_rule,
             "AWS::EC2::InstanceConnectEndpoint": self._endpoint, "AWS::EC2::Instance": self._instance,
             "AWS::EC2::LaunchTemplate": self._launch_template, "AWS::AutoScaling::LaunchConfiguration": self._launch_configuration,
-            "AWS::EC2::NetworkInterface": self._network_interface,
+            "AWS::EC2::NetworkInterface": self._network_interface, "AWS::EC2::EIP": self._elastic_ip,
+            "AWS::EC2::EIPAssociation": self._elastic_ip,
         }
         self._asg_subnets = self._subnets_of_auto_scaling_groups()
 
     def build(self) -> None:
+        if _rewritten_by_a_transform(self.t):
+            self.b.mark_scope_incomplete(self.t.path)  # the deployed template differs from this one
         for logical_id, resource in self.t.resources.items():
             if not isinstance(resource, dict):
                 continue
-            handler = self._handlers.get(str(resource.get("Type")))
+            resource_type = str(resource.get("Type"))
+            if resource_type in _NESTED_STACKS and self._exists(logical_id) is not False:
+                # groups passed to a nested stack may get rules there, which this scan does not read
+                self.b.hand_out(self._value(self.t.properties(logical_id), "Parameters"), always=True)
+            handler = self._handlers.get(resource_type)
             if handler and self._exists(logical_id) is not False:
                 handler(logical_id, self.t.properties(logical_id), self._loc(self.t.resources.line_of(logical_id)))
+        outputs = self.t.body.get("Outputs")
+        for output in outputs.values() if isinstance(outputs, dict) else ():
+            if isinstance(output, dict) and "Value" in output:
+                self.b.hand_out(self.r.resolve(output["Value"]), always=False)
 
     # -- helpers --------------------------------------------------------------------------------
     def _loc(self, line: int) -> Location:
@@ -99,6 +114,7 @@ class TemplateBuilder:
         subnet.cidr_v6 = network_or_unknown(_present(self._value(props, "Ipv6CidrBlock")))
         if subnet.cidr_v6 is None and ("Ipv6CidrBlocks" in props or "Ipv6IpamPoolId" in props):
             subnet.cidr_v6 = Unknown("IPv6 CIDR list or IPAM pool", computed=True)
+        subnet.maps_public_ip = _present(self._value(props, "MapPublicIpOnLaunch")) in (True, "true")
         self.b.add_subnet(subnet)
 
     def _subnet_cidr_block(self, logical_id: str, props: LineDict, loc: Location) -> None:
@@ -127,8 +143,12 @@ class TemplateBuilder:
         direction = "egress" if self.t.resource_type(logical_id) == "AWS::EC2::SecurityGroupEgress" else "ingress"
         group = entity_key(self._value(props, "GroupId"), "sg")
         if is_unknown(group) or "GroupName" in props:
-            self.b.mark_scope_incomplete(self.t.path)  # it may add to any group of this template
+            self.b.mark_scope_incomplete(self.t.path)  # it may add to any group of this template...
+            self.b.note_unattributed_rule()  # ...or to a group another stack hands out
         if not isinstance(group, str):
+            return
+        if self._exists(logical_id) is None:
+            self.b.mark_incomplete(group)  # created or not depending on a condition: nothing is concluded
             return
         if direction == "egress":
             self.b.declare_egress(group)
@@ -176,22 +196,30 @@ class TemplateBuilder:
             instance_count=1 if exists else Unknown("conditional resource"),
         ))
 
-    def _add_target(self, logical_id: str, kind: str, loc: Location, sgs: SgList, subnets: list[Any], props: LineDict) -> None:
+    def _add_target(self, logical_id: str, kind: str, loc: Location, sgs: SgList, subnets: list[Any], props: LineDict,
+                    public_ip: Optional[bool] = None) -> None:
         keys = [entity_key(s, "subnet") for s in subnets if s is not None and s is not NO_VALUE]
         self.b.add_target(Target(
             self.t.key(logical_id), logical_id, self.t.path, TOOL, kind, loc, sgs,
             subnets=tuple(k for k in keys if isinstance(k, str)),
             subnets_complete=all(isinstance(k, str) for k in keys),
-            marked=self._tagged(props), exists=self._exists(logical_id),
+            marked=self._tagged(props), exists=self._exists(logical_id), public_ip=public_ip,
         ))
+
+    def _elastic_ip(self, logical_id: str, props: LineDict, loc: Location) -> None:
+        instance = self._value(props, "InstanceId")
+        self.b.mark_public(instance.key if isinstance(instance, EntityRef) else None)
 
     def _instance(self, logical_id: str, props: LineDict, loc: Location) -> None:
         sgs = self._sg_list(props, ("SecurityGroupIds", "SecurityGroups"), loc)
         subnets = [self._value(props, "SubnetId")]
         interfaces = props.get("NetworkInterfaces")
+        public_ip = None
         if isinstance(interfaces, list):
             sgs, subnets = self._merge_interfaces(sgs, subnets, interfaces, "GroupSet", loc)
-        self._add_target(logical_id, "instance", loc, sgs, subnets, props)
+            flags = [self._value(i, "AssociatePublicIpAddress") for i in interfaces if isinstance(i, LineDict)]
+            public_ip = True if any(f in (True, "true") for f in flags) else None
+        self._add_target(logical_id, "instance", loc, sgs, subnets, props, public_ip)
 
     def _merge_interfaces(self, sgs: SgList, subnets: list, interfaces: list, group_prop: str, loc: Location):
         for interface in interfaces:
@@ -250,6 +278,14 @@ def _get_path(value: Any, *keys: str) -> Any:
     for key in keys:
         value = value.get(key) if isinstance(value, dict) else None
     return value
+
+
+def _rewritten_by_a_transform(template: Template) -> bool:
+    transform = template.body.get("Transform")
+    names = transform if isinstance(transform, list) else [transform] if transform is not None else []
+    if any(not isinstance(n, str) or n not in _KNOWN_TRANSFORMS for n in names):
+        return True
+    return any(str(key).startswith("Fn::ForEach::") for key in template.resources)
 
 
 def _present(value: Any) -> Any:

@@ -58,11 +58,12 @@ def load_yaml(text: str) -> Any:
         node = yaml.compose(text, Loader=_YAML_LOADER)
     except yaml.MarkedYAMLError as exc:
         # Where the parser gave up, unless that is the end of the file: then where the broken
-        # construct (an unterminated quote, say) starts.
-        at_end = exc.problem is not None and "end of stream" in exc.problem
+        # construct (an unterminated quote or bracket) starts.
+        at_end = exc.problem_mark is not None and exc.problem_mark.index >= len(text.rstrip())
         mark = (exc.context_mark if at_end else None) or exc.problem_mark or exc.context_mark
         detail = f"{exc.context}: {exc.problem}" if exc.context and exc.problem else (exc.problem or exc.context)
-        raise TemplateError(f"invalid YAML: {detail}", mark.line + 1 if mark else 1) from None
+        last_line = max(text.count("\n") + (0 if text.endswith("\n") else 1), 1)
+        raise TemplateError(f"invalid YAML: {detail}", min(mark.line + 1, last_line) if mark else 1) from None
     except yaml.YAMLError as exc:
         raise TemplateError(f"invalid YAML: {exc}", 1) from None
     except RecursionError:
@@ -71,6 +72,20 @@ def load_yaml(text: str) -> Any:
         return None if node is None else _Converter().convert(node)
     except RecursionError:
         raise TemplateError("nesting too deep", node.start_mark.line + 1) from None
+    except _AliasFound:
+        raise TemplateError("YAML aliases (*name) are not supported by CloudFormation", _first_alias_line(text)) from None
+
+
+class _AliasFound(Exception):
+    pass
+
+
+def _first_alias_line(text: str) -> int:
+    """The line of the first alias (the composed node only knows its anchor's line)."""
+    for event in yaml.parse(text, Loader=_YAML_LOADER):
+        if isinstance(event, yaml.AliasEvent):
+            return event.start_mark.line + 1
+    return 1
 
 
 class _Converter:
@@ -83,7 +98,7 @@ class _Converter:
         # The composer shares one node object among an anchor and its aliases: meeting a node twice
         # means an alias, which CloudFormation rejects. Checking identity keeps this linear.
         if id(node) in self._seen:
-            raise TemplateError("YAML aliases (*name) are not supported by CloudFormation", node.start_mark.line + 1)
+            raise _AliasFound()
         self._seen.add(id(node))
         line = node.start_mark.line + 1
         tag = node.tag or ""

@@ -19,7 +19,7 @@ def parse_parameters(specs: list[str]) -> dict[str, str]:
         path = spec[len("file://"):] if spec.startswith("file://") else spec
         if os.path.isfile(path):
             values.update(_read_file(path))
-        elif "=" in spec:
+        elif "=" in spec and spec.partition("=")[0].strip():
             key, _, value = spec.partition("=")
             values[key.strip()] = value
         else:

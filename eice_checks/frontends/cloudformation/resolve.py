@@ -26,6 +26,7 @@ _REF_KINDS = {
     "AWS::EC2::SecurityGroup": "sg", "AWS::EC2::VPC": "vpc", "AWS::EC2::Subnet": "subnet",
     "AWS::EC2::LaunchTemplate": "launch_template", "AWS::EC2::NetworkInterface": "eni",
     "AWS::AutoScaling::LaunchConfiguration": "launch_configuration", "AWS::EC2::PrefixList": "prefix_list",
+    "AWS::EC2::Instance": "instance",
 }
 _ID_ATTRIBUTES = {"GroupId", "VpcId", "SubnetId", "LaunchTemplateId", "Id", "PrefixListId"}
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
@@ -86,6 +87,7 @@ class Resolver:
         self.exports = exports
         self.stack_name_placeholder = stack_name_placeholder  # resolving an export's name
         self._conditions: dict[str, Any] = {}
+        self._attributes: dict[tuple[str, str], Any] = {}
         self._depth = 0
         self._functions: dict[str, Callable[[Any], Any]] = {
             "Ref": self._ref, "Fn::GetAtt": self._get_att, "Fn::Sub": self._sub, "Fn::If": self._if,
@@ -114,6 +116,8 @@ class Resolver:
         if isinstance(value, list):
             items = [self.resolve(v) for v in value]
             return [v for v in items if v is not NO_VALUE]
+        if isinstance(value, str) and "{{resolve:" in value:
+            return Unknown("dynamic reference, resolved at deploy time")  # {{resolve:ssm:...}}
         return value
 
     # -- Ref and GetAtt -------------------------------------------------------------------------
@@ -166,7 +170,11 @@ class Resolver:
             return EntityRef(kind, key, logical_id)
         props = self.template.properties(logical_id)
         if attribute in props and resource_type in ("AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::SecurityGroup"):
-            return self.resolve(props[attribute])  # CidrBlock, VpcId: what the template declares
+            # CidrBlock, VpcId: what the template declares; resolved once, as templates chain them
+            if (logical_id, attribute) not in self._attributes:
+                self._attributes[(logical_id, attribute)] = Unknown("reference cycle")
+                self._attributes[(logical_id, attribute)] = self.resolve(props[attribute])
+            return self._attributes[(logical_id, attribute)]
         if resource_type is None:
             return Unknown(f"{logical_id} is not a resource of this template")
         return Unknown(f"{logical_id}.{attribute} is computed at deploy time", computed=True)
@@ -299,6 +307,8 @@ class Resolver:
         if unknown:
             return unknown
         try:
+            if not 1 <= int(count) <= 256:  # CloudFormation's own limit
+                return Unknown("Fn::Cidr count outside 1-256")
             network = ipaddress.ip_network(str(block), strict=False)
             prefix = network.max_prefixlen - int(bits)
             subnets = network.subnets(new_prefix=prefix)

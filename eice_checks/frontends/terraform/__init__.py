@@ -51,25 +51,27 @@ class TerraformFrontEnd:
 
     def parse_directory(self, directory: str, files: Optional[list[str]] = None) -> Any:
         """A directory's ModuleSource, parsed once; None when nothing in it could be read."""
-        from .module import ModuleSource
+        from .module import ModuleSource, is_override_file
 
         if directory in self._sources:
             return self._sources[directory]
         self._sources[directory] = None
         if self._unavailable:
             return None
-        files = files if files is not None else _tf_files(directory)
+        files = sorted(files if files is not None else _tf_files(directory), key=is_override_file)
         source = ModuleSource(directory)
         parsed = 0
         for path in files:
             text = self.read_text(path, self.errors)
             if text is None:
+                source.partial = True
                 continue
             try:
                 source.add_file(path, parse_file(text))
                 parsed += 1
             except HclFileError as exc:
-                self.errors.append(InputError(path, f"invalid HCL: {exc.message}", exc.line))
+                source.partial = True
+                self.errors.append(InputError(path, f"invalid HCL: {exc.message}", _clamp(exc.line, text)))
             except HclUnavailable as exc:
                 self._unavailable = True
                 self.errors.append(InputError(directory, f"Terraform files skipped: {exc}"))
@@ -80,23 +82,26 @@ class TerraformFrontEnd:
 
     def _root_variables(self, directory: str) -> dict[str, Any]:
         """Terraform's precedence, lowest first: terraform.tfvars, terraform.tfvars.json,
-        *.auto.tfvars / *.auto.tfvars.json in lexical order, then -var-file and -var in order."""
+        *.auto.tfvars / *.auto.tfvars.json in lexical order, then -var-file files, then -var."""
         names = sorted(os.listdir(directory)) if os.path.isdir(directory) else []
         files = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
         files += [n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
         values: dict[str, Any] = {}
-        for path in [os.path.join(directory, n) for n in files] + self.inputs.var_files:
-            values.update(self._read_tfvars(path))
+        for path in [os.path.normpath(os.path.join(directory, n)) for n in files] + self.inputs.var_files:
+            read = self._read_tfvars(path)
+            if read is None:
+                return _UnreadableVariables(path)  # any variable may be set there: none is known
+            values.update(read)
         for name, text in self.inputs.variables:
             values[name] = _cli_value(text)
         return values
 
-    def _read_tfvars(self, path: str) -> dict[str, Any]:
+    def _read_tfvars(self, path: str) -> Optional[dict[str, Any]]:
         from .expressions import evaluate_source
 
         text = self.read_text(path, self.errors)
         if text is None:
-            return {}
+            return None
         try:
             if path.endswith(".json"):
                 data = json.loads(text)
@@ -109,7 +114,23 @@ class TerraformFrontEnd:
             self.errors.append(InputError(path, f"invalid variables file: {getattr(exc, 'message', exc)}", line))
         except HclUnavailable:
             pass  # already reported for the modules
-        return {}
+        return None
+
+
+class _UnreadableVariables(dict):
+    """Root variables when a variables file could not be read: every one is unknown."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+    def __getitem__(self, name: str) -> Any:
+        from ...model.values import Unknown
+
+        return Unknown(f"{self.path} could not be read")
 
 
 class _NoReferences:
@@ -127,6 +148,12 @@ def _cli_value(text: str) -> Any:
 
     value = evaluate_source(text, _NoReferences())
     return text if is_unknown(value) else value
+
+
+def _clamp(line: Optional[int], text: str) -> Optional[int]:
+    """Parsers report a missing closing brace past the last line; name the last line instead."""
+    last = text.count("\n") + (0 if text.endswith("\n") else 1)
+    return min(line, max(last, 1)) if line else line
 
 
 def _tf_files(directory: str) -> list[str]:

@@ -32,7 +32,8 @@ class ModuleBuilder:
             "aws_vpc_security_group_ingress_rule": self._vpc_rule, "aws_vpc_security_group_egress_rule": self._vpc_rule,
             "aws_ec2_instance_connect_endpoint": self._endpoint, "aws_instance": self._instance,
             "aws_launch_template": self._launch_template, "aws_launch_configuration": self._launch_configuration,
-            "aws_network_interface": self._network_interface,
+            "aws_network_interface": self._network_interface, "aws_eip": self._elastic_ip,
+            "aws_eip_association": self._elastic_ip,
         }
         self._asg_subnets = self._subnets_of_auto_scaling_groups()
         self._eni_attachments = self._network_interface_attachments()
@@ -43,6 +44,21 @@ class ModuleBuilder:
             if handler is not None:
                 for instance in self.m.resource_instances_or_placeholder(resource):
                     handler(instance, Location(resource.file, resource.line))
+        self._hand_out_groups()
+
+    def _hand_out_groups(self) -> None:
+        """Group ids given to a module this scan cannot read may get rules there; a root module's
+        outputs may reach rules in other configurations."""
+        if self.m.source.partial:
+            self.b.mark_scope_incomplete(self.m.scope_key)  # a file of the module could not be read
+        for name, instances in self.m.children().items():
+            if is_unknown(instances):
+                call = self.m.source.calls[name]
+                for attribute in call.body.attributes.values():
+                    self.b.hand_out(self.m.evaluate(attribute), always=True)
+        if not self.m.prefix:
+            for attribute in self.m.source.outputs.values():
+                self.b.hand_out(self.m.evaluate(attribute), always=False)
 
     def _instances_of(self, resource_type: str) -> Iterator[ResourceInstance]:
         for resource in self.m.source.resources.values():
@@ -90,6 +106,7 @@ class ModuleBuilder:
         if subnet.cidr_v4 is None and self._value(r, "ipv6_native") is not True:
             subnet.cidr_v4 = Unknown("IPAM-assigned", computed=True)
         subnet.cidr_v6 = network_or_unknown(self._value(r, "ipv6_cidr_block"))
+        subnet.maps_public_ip = self._value(r, "map_public_ip_on_launch") is True
         self.b.add_subnet(subnet)
 
     # -- security groups ------------------------------------------------------------------------
@@ -106,6 +123,8 @@ class ModuleBuilder:
         vpc = entity_key(self._value(r, "vpc_id"), "vpc")
         self.b.add_security_group(SecurityGroup(key, r.address, loc, TOOL, vpc if vpc is not None else Unknown("default VPC")))
         body = r.resource.body
+        if _ignores_rule_changes(body):
+            self.b.mark_incomplete(key)  # its rules are managed outside this configuration
         for direction in ("ingress", "egress"):
             for block in body.blocks_of(direction):
                 self._add_rules(key, direction, r, block.body, Location(r.resource.file, block.line))
@@ -186,7 +205,11 @@ class ModuleBuilder:
     def _rule_target(self, r: ResourceInstance) -> Optional[str]:
         group = entity_key(self._value(r, "security_group_id"), "sg")
         if is_unknown(group):
-            self.b.mark_scope_incomplete(self.m.scope_key)  # the rule may belong to any group here
+            self.b.mark_scope_incomplete(self.m.scope_key)  # the rule may belong to any group here...
+            self.b.note_unattributed_rule()  # ...or to one another configuration hands out
+        if isinstance(group, str) and r.exists is None:
+            self.b.mark_incomplete(group)  # created or not depending on an unknown count/for_each
+            return None
         return group if isinstance(group, str) else None
 
     def _security_group_rule(self, r: ResourceInstance, loc: Location) -> None:
@@ -238,28 +261,37 @@ class ModuleBuilder:
             resource_address=r.base_address,
         ))
 
-    def _add_target(self, r: ResourceInstance, kind: str, loc: Location, sgs: SgList, subnets: list[Any]) -> None:
+    def _add_target(self, r: ResourceInstance, kind: str, loc: Location, sgs: SgList, subnets: list[Any],
+                    public_ip: Any = None) -> None:
         keys = [entity_key(s, "subnet") for s in subnets if s is not None]
         self.b.add_target(Target(
             r.key, r.address, self.m.scope_key, TOOL, kind, loc, sgs,
             subnets=tuple(k for k in keys if isinstance(k, str)),
             subnets_complete=all(isinstance(k, str) for k in keys),
             marked=self._tagged(r), exists=r.exists, resource_address=r.base_address,
+            public_ip=public_ip if isinstance(public_ip, bool) else None,
         ))
+
+    def _elastic_ip(self, r: ResourceInstance, loc: Location) -> None:
+        instance = self._value(r, "instance") or self._value(r, "instance_id")
+        self.b.mark_public(instance.key if isinstance(instance, EntityRef) else None)
 
     def _instance(self, r: ResourceInstance, loc: Location) -> None:
         sgs = self._sg_list(r, r.resource.body, ("vpc_security_group_ids", "security_groups"), loc)
         if r.resource.body.blocks_of("network_interface") and not sgs.keys:
             sgs = SgList((), False, True, loc)  # the attached interfaces carry the groups; judged there
-        self._add_target(r, "instance", loc, sgs, [self._value(r, "subnet_id")])
+        self._add_target(r, "instance", loc, sgs, [self._value(r, "subnet_id")],
+                         self._value(r, "associate_public_ip_address"))
 
     def _launch_template(self, r: ResourceInstance, loc: Location) -> None:
         sgs = self._sg_list(r, r.resource.body, ("vpc_security_group_ids", "security_group_names"), loc)
         subnets = list(self._asg_subnets.get(r.key, []))
+        public_ip = None
         for interface in r.resource.body.blocks_of("network_interfaces"):
             sgs = sgs.merged(self._sg_list(r, interface.body, ("security_groups",), loc))
             subnets.append(self._value(r, "subnet_id", interface.body))
-        self._add_target(r, "launch template", loc, sgs, subnets)
+            public_ip = _as_flag(self._value(r, "associate_public_ip_address", interface.body)) or public_ip
+        self._add_target(r, "launch template", loc, sgs, subnets, public_ip)
 
     def _launch_configuration(self, r: ResourceInstance, loc: Location) -> None:
         sgs = self._sg_list(r, r.resource.body, ("security_groups",), loc)
@@ -292,3 +324,19 @@ class ModuleBuilder:
             if isinstance(interface, EntityRef):
                 result.setdefault(interface.key, []).append(self._value(r, "security_group_id"))
         return result
+
+
+def _as_flag(value: Any) -> Optional[bool]:
+    """Terraform booleans also arrive as "true"/"false" strings."""
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return value if isinstance(value, bool) else None
+
+
+def _ignores_rule_changes(body: Body) -> bool:
+    """lifecycle { ignore_changes = [ingress] } (or egress, or all): the rules live elsewhere."""
+    for lifecycle in body.blocks_of("lifecycle"):
+        ignored = lifecycle.body.attributes.get("ignore_changes")
+        if ignored is not None and any(word in ignored.source for word in ("ingress", "egress", "all")):
+            return True
+    return False

@@ -23,6 +23,7 @@ ENTITY_KINDS = {
     "aws_security_group": "sg", "aws_vpc": "vpc", "aws_default_vpc": "vpc", "aws_subnet": "subnet",
     "aws_default_subnet": "subnet", "aws_launch_template": "launch_template", "aws_network_interface": "eni",
     "aws_launch_configuration": "launch_configuration", "aws_ec2_managed_prefix_list": "prefix_list",
+    "aws_instance": "instance",
 }
 _MAX_DEPTH = 64  # nested evaluations (locals referring to locals...) before a cycle is assumed
 _MAX_MODULE_DEPTH = 16
@@ -59,10 +60,33 @@ class ModuleSource:
     locals: dict[str, Attribute] = field(default_factory=dict)
     outputs: dict[str, Attribute] = field(default_factory=dict)
     calls: dict[str, ModuleCall] = field(default_factory=dict)
+    partial: bool = False  # a file of the module could not be read: absence proves nothing
 
     def add_file(self, path: str, body: Body) -> None:
+        """Add a file's blocks; an override file (override.tf, *_override.tf) merges into them
+        instead, as Terraform does. Add override files last."""
+        override = is_override_file(path)
         for block in body.blocks:
-            self._add_block(path, block)
+            if override:
+                self._merge_block(block)
+            else:
+                self._add_block(path, block)
+
+    def _merge_block(self, block: Block) -> None:
+        """Override semantics: attributes replace the original's; nested blocks replace all of the
+        original's blocks of the same type."""
+        if block.type == "resource" and len(block.labels) == 2:
+            original = self.resources.get(f"{block.labels[0]}.{block.labels[1]}")
+            if original is not None:
+                _merge_body(original.body, block.body)
+        elif block.type == "locals":
+            self.locals.update(block.body.attributes)
+        elif block.type == "variable" and block.labels and "default" in block.body.attributes:
+            self.variables[block.labels[0]] = block.body.attributes["default"]
+        elif block.type == "output" and block.labels and "value" in block.body.attributes:
+            self.outputs[block.labels[0]] = block.body.attributes["value"]
+        elif block.type == "module" and block.labels and block.labels[0] in self.calls:
+            _merge_body(self.calls[block.labels[0]].body, block.body)
 
     def _add_block(self, path: str, block: Block) -> None:
         if block.type == "resource" and len(block.labels) == 2:
@@ -355,6 +379,17 @@ class ResourceValue(Traversable):
         if name in resource.body.attributes:
             return instance.value(name)
         return Unknown(f"{instance.address}.{name} is computed by the provider", computed=True)
+
+
+def is_override_file(path: str) -> bool:
+    name = os.path.basename(path)
+    return name == "override.tf" or name.endswith("_override.tf")
+
+
+def _merge_body(original: Body, override: Body) -> None:
+    original.attributes.update(override.attributes)
+    replaced = {b.type for b in override.blocks}
+    original.blocks[:] = [b for b in original.blocks if b.type not in replaced] + override.blocks
 
 
 def _instance_key(bindings: Bindings) -> Any:

@@ -19,7 +19,7 @@ from ...model.builder import ModelBuilder
 from ...model.values import EntityRef, Unknown
 from ..cloudformation.loader import LineDict
 from .hcl import Attribute, Body
-from .module import ENTITY_KINDS, NO_BINDINGS, Bindings, Resource, ResourceInstance
+from .module import ENTITY_KINDS, NO_BINDINGS, Bindings, ModuleSource, Resource, ResourceInstance
 
 _REFERENCE = re.compile(r'^(?P<resource>[a-z][a-z0-9_]*\.[A-Za-z_][\w-]*)(?P<index>\[(?:\d+|"[^"]*")\])?\.(?P<attr>\w+)$')
 
@@ -39,7 +39,7 @@ class PlanModule:
         self.prefix = f"{address}." if address else ""
         self.scope_key = f"{path}::{address}" if address else path
         self.path = path
-        self.source = _PlanSource({})
+        self.source = ModuleSource(path)
         self._instances: dict[str, ResourceInstance] = {}  # by address within the module
         self._by_resource: dict[int, ResourceInstance] = {}
         self._ids: dict[str, str] = {}
@@ -54,6 +54,10 @@ class PlanModule:
     @staticmethod
     def evaluate(attribute: Attribute, bindings: Bindings = NO_BINDINGS) -> Any:
         return attribute.value if isinstance(attribute, ValueAttribute) else Unknown("not in the plan")
+
+    @staticmethod
+    def children() -> dict:
+        return {}  # a plan lists every module's resources itself
 
     def resource_instances_or_placeholder(self, resource: Resource) -> list[ResourceInstance]:
         return [self._by_resource[id(resource)]]  # each planned instance is a Resource of its own
@@ -103,11 +107,6 @@ class PlanModule:
             return EntityRef(ENTITY_KINDS[resource_type], self.key(candidates[0]), instance.address)
         value = instance.resource.body.attributes.get(attr)
         return value.value if isinstance(value, ValueAttribute) else None
-
-
-@dataclass
-class _PlanSource:
-    resources: dict[str, Resource]
 
 
 def add_plan(path: str, plan: LineDict, builder: ModelBuilder) -> int:
