@@ -12,10 +12,11 @@ from functools import cached_property
 from typing import Iterable, Optional
 
 from ..model.addresses import Network, can_hold_client_address, covers_all, is_network, is_world
-from ..model.network import ALL_PORTS, Endpoint, Model, Peer, SecurityGroup, SgRule, Target
+from ..model.network import Endpoint, Model, Peer, SecurityGroup, SgRule, Target
 
 Tri = Optional[bool]
 PORT_NAMES = {22: "SSH", 3389: "RDP"}
+_CATCH_ALL_SPAN = 60000  # a TCP range this wide (0-65535, 1-65535, 1024-65535) opens everything, not admin ports
 
 
 def any3(values: Iterable[Tri]) -> Tri:
@@ -153,7 +154,8 @@ class Analysis:
         if rule.implicit or rule.peer.kind != "cidr" or rule.peer.cidr is None:
             return False
         # Admin ports opened on purpose: TCP with a port range, not "all traffic from the VPC".
-        if rule.protocol != "tcp" or rule.ports in (None, ALL_PORTS) or not any(rule.allows_tcp(p) for p in self.admin_ports):
+        if rule.protocol != "tcp" or rule.ports is None or rule.ports[1] - rule.ports[0] >= _CATCH_ALL_SPAN \
+                or not any(rule.allows_tcp(p) for p in self.admin_ports):
             return False
         cidr = rule.peer.cidr
         vpc_ranges = self.vpc_ranges(endpoint.vpc)
@@ -281,7 +283,8 @@ class Analysis:
         return "missing", None
 
     def admin_ingress_rules(self, target: Target, ports: Iterable[int]) -> list[SgRule]:
-        """The target's ingress rules that let TCP on any of ``ports`` in, from whatever source."""
+        """The target's known ingress rules that let TCP on any of ``ports`` in, from whatever source
+        (of groups not fully known too: a rule that is there is there)."""
         ports = list(ports)
-        return [r for r in self.rules(target.security_groups.keys, "ingress") or []
+        return [r for g in self.groups_known(target.security_groups.keys) for r in g.ingress
                 if any(r.allows_tcp(p) for p in ports)]

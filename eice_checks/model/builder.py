@@ -224,6 +224,14 @@ class ModelBuilder:
         sgs.defaulted = True
 
 
+def public_ip_flag(flags: list[Optional[bool]]) -> Optional[bool]:
+    """Whether network interface settings give a public address: any True; else False when one says
+    so explicitly (overriding the subnet's default); else not known."""
+    if True in flags:
+        return True
+    return False if False in flags else None
+
+
 def _group_keys(value: Any) -> list[str]:
     if isinstance(value, EntityRef):
         return [value.key] if value.kind == "sg" else []

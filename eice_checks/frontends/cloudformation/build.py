@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Any, Callable, Optional
 
 from ...model.builder import (
-    ModelBuilder, entity_key, network_or_unknown, normalize_ports, normalize_protocol, security_group_list,
+    ModelBuilder, entity_key, network_or_unknown, normalize_ports, normalize_protocol, public_ip_flag,
+    security_group_list,
 )
 from ...model.network import Endpoint, Location, Peer, SecurityGroup, SgList, SgRule, Subnet, Target, Vpc
 from ...model.values import EntityRef, Unknown, is_unknown
@@ -207,8 +208,10 @@ class TemplateBuilder:
         ))
 
     def _elastic_ip(self, logical_id: str, props: LineDict, loc: Location) -> None:
-        instance = self._value(props, "InstanceId")
-        self.b.mark_public(instance.key if isinstance(instance, EntityRef) else None)
+        for name in ("InstanceId", "NetworkInterfaceId"):
+            holder = self._value(props, name)
+            if isinstance(holder, EntityRef):
+                self.b.mark_public(holder.key)
 
     def _instance(self, logical_id: str, props: LineDict, loc: Location) -> None:
         sgs = self._sg_list(props, ("SecurityGroupIds", "SecurityGroups"), loc)
@@ -217,8 +220,8 @@ class TemplateBuilder:
         public_ip = None
         if isinstance(interfaces, list):
             sgs, subnets = self._merge_interfaces(sgs, subnets, interfaces, "GroupSet", loc)
-            flags = [self._value(i, "AssociatePublicIpAddress") for i in interfaces if isinstance(i, LineDict)]
-            public_ip = True if any(f in (True, "true") for f in flags) else None
+            flags = [_as_bool(self._value(i, "AssociatePublicIpAddress")) for i in interfaces if isinstance(i, LineDict)]
+            public_ip = public_ip_flag([f if isinstance(f, bool) else None for f in flags])
         self._add_target(logical_id, "instance", loc, sgs, subnets, props, public_ip)
 
     def _merge_interfaces(self, sgs: SgList, subnets: list, interfaces: list, group_prop: str, loc: Location):

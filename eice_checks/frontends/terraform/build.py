@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Callable, Iterator, Optional
 
 from ...model.builder import (
-    ModelBuilder, entity_key, network_or_unknown, normalize_ports, normalize_protocol, security_group_list,
+    ModelBuilder, entity_key, network_or_unknown, normalize_ports, normalize_protocol, public_ip_flag,
+    security_group_list,
 )
 from ...model.network import Endpoint, Location, Peer, SecurityGroup, SgList, SgRule, Subnet, Target, Vpc, default_sg_key
 from ...model.values import EntityRef, Unknown, is_unknown
@@ -273,8 +275,10 @@ class ModuleBuilder:
         ))
 
     def _elastic_ip(self, r: ResourceInstance, loc: Location) -> None:
-        instance = self._value(r, "instance") or self._value(r, "instance_id")
-        self.b.mark_public(instance.key if isinstance(instance, EntityRef) else None)
+        for name in ("instance", "instance_id", "network_interface", "network_interface_id"):
+            holder = self._value(r, name)
+            if isinstance(holder, EntityRef):
+                self.b.mark_public(holder.key)
 
     def _instance(self, r: ResourceInstance, loc: Location) -> None:
         sgs = self._sg_list(r, r.resource.body, ("vpc_security_group_ids", "security_groups"), loc)
@@ -286,12 +290,12 @@ class ModuleBuilder:
     def _launch_template(self, r: ResourceInstance, loc: Location) -> None:
         sgs = self._sg_list(r, r.resource.body, ("vpc_security_group_ids", "security_group_names"), loc)
         subnets = list(self._asg_subnets.get(r.key, []))
-        public_ip = None
+        flags = []
         for interface in r.resource.body.blocks_of("network_interfaces"):
             sgs = sgs.merged(self._sg_list(r, interface.body, ("security_groups",), loc))
             subnets.append(self._value(r, "subnet_id", interface.body))
-            public_ip = _as_flag(self._value(r, "associate_public_ip_address", interface.body)) or public_ip
-        self._add_target(r, "launch template", loc, sgs, subnets, public_ip)
+            flags.append(_as_flag(self._value(r, "associate_public_ip_address", interface.body)))
+        self._add_target(r, "launch template", loc, sgs, subnets, public_ip_flag(flags))
 
     def _launch_configuration(self, r: ResourceInstance, loc: Location) -> None:
         sgs = self._sg_list(r, r.resource.body, ("security_groups",), loc)
@@ -337,6 +341,6 @@ def _ignores_rule_changes(body: Body) -> bool:
     """lifecycle { ignore_changes = [ingress] } (or egress, or all): the rules live elsewhere."""
     for lifecycle in body.blocks_of("lifecycle"):
         ignored = lifecycle.body.attributes.get("ignore_changes")
-        if ignored is not None and any(word in ignored.source for word in ("ingress", "egress", "all")):
+        if ignored is not None and (ignored.source.strip() == "all" or re.search(r"\b(ingress|egress)\b", ignored.source)):
             return True
     return False
