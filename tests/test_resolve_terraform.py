@@ -81,3 +81,59 @@ def test_plan_json_resolves_values_known_after_apply_through_the_configuration()
     assert endpoint.subnet == "plan.json#aws_subnet.private"
     assert endpoint.vpc == "vpc-0f1e2d3c4b5a69788"  # the existing VPC's real id, through the subnet
     assert sorted(t.address for t in model.targets) == ["aws_instance.app[0]", "aws_instance.app[1]"]
+
+
+def test_tfvars_json_var_file(tmp_path, capsys, monkeypatch):
+    var_file = tmp_path / "off.tfvars.json"
+    var_file.write_text('{"preserve_client_ip": false}')
+    monkeypatch.chdir(MODULES)
+    assert main(["--format", "json", "--var-file", str(var_file), "."]) == 0
+    assert json.loads(capsys.readouterr().out)["findings"] == []
+
+
+def test_only_the_failing_instances_are_named_when_not_all_fail(tmp_path):
+    (tmp_path / "main.tf").write_text("""
+locals {
+  ssh_from = ["10.0.0.0/16", "198.51.100.0/24"]
+}
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+}
+resource "aws_subnet" "a" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "10.0.1.0/24"
+}
+resource "aws_security_group" "eice" {
+  vpc_id = aws_vpc.main.id
+  egress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/16"]
+  }
+}
+resource "aws_ec2_instance_connect_endpoint" "this" {
+  subnet_id          = aws_subnet.a.id
+  security_group_ids = [aws_security_group.eice.id]
+  preserve_client_ip = false
+}
+resource "aws_security_group" "app" {
+  count  = 2
+  vpc_id = aws_vpc.main.id
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = [local.ssh_from[count.index]]
+  }
+}
+resource "aws_instance" "app" {
+  count                  = 2
+  ami                    = "ami-1"
+  instance_type          = "t3.micro"
+  subnet_id              = aws_subnet.a.id
+  vpc_security_group_ids = [aws_security_group.app[count.index].id]
+}
+""")
+    # app[0] admits the VPC range (preservation off: fine); app[1] only an office's public range
+    assert found(scan(tmp_path)) == {("EICE003", "main.tf", 33, "aws_instance.app[1]")}
