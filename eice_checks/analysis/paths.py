@@ -132,7 +132,7 @@ class Analysis:
                 if rule.peer.sg in endpoint_keys and not rule.implicit:
                     return f"its security group {group.name} admits the endpoint's security group {rule.peer.label}"
         # The tag and address ranges say "an endpoint's target", not which endpoint's: only one in the
-        # target's own VPC. (A group reference above names the endpoint, whatever the VPC.)
+        # target's own VPC. (A group reference above names the endpoint, even when a VPC is unknown.)
         if not self.same_vpc(endpoint, target):
             return None
         if target.marked:
