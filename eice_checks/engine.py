@@ -51,11 +51,13 @@ def collapse_instances(findings: set[Finding], model: Model) -> set[Finding]:
     """One finding on the unexpanded address (``module.app.aws_instance.this``) when every instance
     of a count/for_each resource fails the same way at the same place; otherwise one per instance."""
     instances = Counter(_INDEX.sub("", e.address) for e in (*model.endpoints, *model.targets))
-    groups: dict[tuple[str, str, int, str], list[Finding]] = {}
+    groups: dict[tuple[str, str, int, str, str], list[Finding]] = {}
     for finding in findings:
-        groups.setdefault((finding.rule, finding.file, finding.line, _INDEX.sub("", finding.resource)), []).append(finding)
+        # "the same way": same rule and place, and the same message once instance keys are dropped
+        key = (finding.rule, finding.file, finding.line, _INDEX.sub("", finding.resource), _INDEX.sub("", finding.message))
+        groups.setdefault(key, []).append(finding)
     result: set[Finding] = set()
-    for (_, _, _, base), group in groups.items():
+    for (_, _, _, base, _), group in groups.items():
         if len(group) > 1 and len(group) == instances[base]:
             first = min(group)
             result.add(replace(first, resource=base, message=_INDEX.sub("", first.message),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from .frontends.cloudformation import Template, TemplateError, add_templates, load_template, looks_like_template
 from .frontends.cloudformation.loader import load_json
@@ -32,7 +32,7 @@ class ScanInputs:
 
     var_files: list[str] = field(default_factory=list)  # Terraform -var-file, in order
     variables: list[tuple[str, str]] = field(default_factory=list)  # Terraform -var name=value, in order
-    parameters: dict[str, str] = field(default_factory=dict)  # CloudFormation parameter values
+    parameters: dict[str, Any] = field(default_factory=dict)  # CloudFormation parameter values (str or Unknown)
 
 
 @dataclass
@@ -168,14 +168,14 @@ def scan(paths: list[str], inputs: Optional[ScanInputs] = None) -> ScanResult:
             templates.append(template)
     add_templates(templates, builder, errors)
 
-    # A plan describes the configuration beside it, more completely: read one of the two, not both.
-    modules = {d: files for d, files in sources.modules.items() if d not in planned_dirs}
-    if modules:
+    if sources.modules:
         from .frontends.terraform import TerraformFrontEnd, TerraformInputs  # lazily: imports hcl2/lark
 
         terraform_inputs = TerraformInputs(inputs.var_files, inputs.variables)
         terraform_front_end = TerraformFrontEnd(read_text, builder, errors, terraform_inputs)
-        terraform_front_end.add(modules)
-        candidates += sum(len(files) for files in modules.values())
+        # A plan describes the configuration beside it (and the modules it calls), more completely:
+        # that configuration is not built a second time.
+        terraform_front_end.add(sources.modules, planned=planned_dirs)
+        candidates += sum(len(files) for d, files in sources.modules.items() if d not in planned_dirs)
         read += terraform_front_end.read
     return ScanResult(builder.finish(), errors, candidates, read, sources.missing)

@@ -137,3 +137,27 @@ resource "aws_instance" "app" {
 """)
     # app[0] admits the VPC range (preservation off: fine); app[1] only an office's public range
     assert found(scan(tmp_path)) == {("EICE003", "main.tf", 33, "aws_instance.app[1]")}
+
+
+REAL_PLAN = RESOLVE / "real_plan"  # the terraform_modules fixture, planned by Terraform 1.11 (AWS provider 5.100) offline
+
+
+def test_a_real_terraform_plan_gives_what_its_source_gives():
+    from_plan, from_source = scan(REAL_PLAN), scan(MODULES)
+    assert from_plan.errors == []
+    # the plan is read instead of the .tf files beside it; findings point at the resource declaration
+    assert found(from_plan) == {("EICE003", "modules/app/main.tf", 21, "module.app.aws_instance.this")}
+    assert sorted(t.address for t in from_plan.scanned.model.targets) == sorted(
+        t.address for t in from_source.scanned.model.targets)
+    (endpoint,) = from_plan.scanned.model.endpoints
+    group = from_plan.scanned.model.security_groups[endpoint.security_groups.keys[0]]
+    # a dynamic egress block over groups created by the same apply: known only after apply
+    assert group.name == "module.eice.module.security_group.aws_security_group.this"
+    assert group.complete is False
+    # the endpoint's subnet, known after apply, resolved through module outputs and variables
+    assert endpoint.subnet == "live/prod/plan.json::module.network#aws_subnet.private[0]"
+
+
+def test_a_plan_without_its_source_points_into_the_plan(tmp_path):
+    (tmp_path / "plan.json").write_text((REAL_PLAN / "live" / "prod" / "plan.json").read_text())
+    assert found(scan(tmp_path)) == {("EICE003", "plan.json", 1, "module.app.aws_instance.this")}  # one-line JSON

@@ -16,6 +16,7 @@ def test_one_scan_of_every_fixture_equals_the_sum_of_the_folders():
         prefix = folder.relative_to(FIXTURES).as_posix()
         expected |= {(rule, f"{prefix}/{file}", line) for rule, file, line in expected_markers(folder)}
     expected.add(("EICE003", "resolve/plan/plan.json", 39))  # JSON holds no markers (test_resolve_terraform)
+    expected.add(("EICE003", "resolve/real_plan/modules/app/main.tf", 21))  # the plan points at declarations
     report = scan(FIXTURES, Config(), None, paths=["rules", "resolve"])
     assert report.errors == []
     assert {(rule, file, line) for rule, file, line, _ in found(report)} == expected

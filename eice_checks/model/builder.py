@@ -56,6 +56,7 @@ class ModelBuilder:
         self._handed_out_always: set[str] = set()
         self._unattributed_rules = False
         self._public_targets: set[str] = set()
+        self._lookups: list[tuple[Optional[str], dict]] = []
         self._egress_declared: set[str] = set()
         self._vpc_cidrs: list[tuple[str, Any]] = []
         self._subnet_ipv6: list[tuple[Any, bool]] = []
@@ -104,6 +105,11 @@ class ModelBuilder:
         """A rule for a group that cannot be resolved (a parameter, a module input): it may add to any
         group whose id the scan hands out (see ``hand_out``)."""
         self._unattributed_rules = True
+
+    def note_lookup(self, name: Optional[str], tags: dict) -> None:
+        """A rule targets a group looked up by name and/or tags (a data source): every group of the
+        scan that fits may get that rule."""
+        self._lookups.append((name, tags))
 
     def hand_out(self, value: Any, always: bool) -> None:
         """Group ids in ``value`` leave this code: as inputs of a module or nested stack that is not
@@ -166,7 +172,8 @@ class ModelBuilder:
                 groups[key].complete = False
         incomplete = self._handed_out_always | (self._handed_out if self._unattributed_rules else set())
         for group in groups.values():
-            if group.key in incomplete or (self._incomplete_scopes and group.key.startswith(tuple(self._incomplete_scopes))):
+            if group.key in incomplete or (self._incomplete_scopes and group.key.startswith(tuple(self._incomplete_scopes))) \
+                    or any(_fits(group, name, tags) for name, tags in self._lookups):
                 group.complete = False
 
     def _apply_cloudformation_default_egress(self) -> None:
@@ -230,6 +237,10 @@ def public_ip_flag(flags: list[Optional[bool]]) -> Optional[bool]:
     if True in flags:
         return True
     return False if False in flags else None
+
+
+def _fits(group: SecurityGroup, name: Optional[str], tags: dict) -> bool:
+    return (name is None or group.group_name == name) and all(group.tags.get(k) == v for k, v in tags.items())
 
 
 def _group_keys(value: Any) -> list[str]:

@@ -125,6 +125,8 @@ class SecurityGroup:
     complete: bool = True
     # The VPC default group as AWS creates it, assumed because nothing in the scan manages it.
     assumed: bool = False
+    group_name: Optional[str] = None  # the name AWS knows it by, for lookups by name
+    tags: dict = field(default_factory=dict)
 
 
 @dataclass

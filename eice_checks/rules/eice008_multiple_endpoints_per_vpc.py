@@ -1,6 +1,7 @@
 """EICE008: more than one endpoint in one VPC; AWS allows one per VPC."""
 from __future__ import annotations
 
+import re
 from typing import Iterator
 
 from ..analysis.findings import Finding, RuleInfo
@@ -23,11 +24,11 @@ def check(analysis: Analysis) -> Iterator[Finding]:
 
 
 def _finding(endpoint: Endpoint, first: Endpoint) -> Finding:
-    if endpoint.resource_address and endpoint.resource_address == first.resource_address:
+    if endpoint.resource_address and _unindexed(endpoint.resource_address) == _unindexed(first.resource_address):
         where = endpoint.count_location or endpoint.location
         return Finding(
             where.file, where.line, RULE.id, endpoint.address, RULE.severity,
-            f"count/for_each on {endpoint.resource_address} creates {endpoint.address} in the same VPC as "
+            f"count/for_each on {_unindexed(endpoint.resource_address)} creates {endpoint.address} in the same VPC as "
             f"{first.address}; AWS allows one EC2 Instance Connect Endpoint per VPC, so every one after the "
             f"first fails to create. Fix: create a single endpoint per VPC.",
             (first.address,),
@@ -39,6 +40,11 @@ def _finding(endpoint: Endpoint, first: Endpoint) -> Finding:
         f"Fix: remove it and let the one endpoint serve every subnet of the VPC.",
         (first.address,),
     )
+
+
+def _unindexed(address: str) -> str:
+    """module.eice[1].aws_x.this -> module.eice.aws_x.this: instances of one declaration."""
+    return re.sub(r'\[(?:\d+|"[^"]*")\]', "", address)
 
 
 RULE = RuleInfo(

@@ -125,7 +125,11 @@ class TemplateBuilder:
     def _security_group(self, logical_id: str, props: LineDict, loc: Location) -> None:
         key = self.t.key(logical_id)
         vpc = entity_key(self._value(props, "VpcId"), "vpc")
-        self.b.add_security_group(SecurityGroup(key, logical_id, loc, TOOL, vpc if vpc is not None else Unknown("default VPC")))
+        name, tags = self._value(props, "GroupName"), self._value(props, "Tags")
+        tag_map = {t.get("Key"): t.get("Value") for t in tags if isinstance(t, dict)} if isinstance(tags, list) else {}
+        self.b.add_security_group(SecurityGroup(
+            key, logical_id, loc, TOOL, vpc if vpc is not None else Unknown("default VPC"),
+            group_name=name if isinstance(name, str) else None, tags=tag_map))
         for direction, prop in (("ingress", "SecurityGroupIngress"), ("egress", "SecurityGroupEgress")):
             rules = self.r.resolve(props[prop]) if prop in props else NO_VALUE
             if rules is NO_VALUE:

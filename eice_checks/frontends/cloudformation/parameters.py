@@ -5,16 +5,19 @@ import json
 import os
 from typing import Any
 
+from ...model.values import Unknown
+from .resolve import parameter_text
+
 
 class ParameterError(Exception):
     pass
 
 
-def parse_parameters(specs: list[str]) -> dict[str, str]:
+def parse_parameters(specs: list[str]) -> dict[str, Any]:
     """``KEY=VALUE`` items and JSON files, later ones winning. Files are the AWS CLI's list
     (``[{"ParameterKey": "Env", "ParameterValue": "prod"}]``) or a CodePipeline template
     configuration (``{"Parameters": {"Env": "prod"}}``); ``file://`` prefixes are accepted."""
-    values: dict[str, str] = {}
+    values: dict[str, Any] = {}
     for spec in specs:
         path = spec[len("file://"):] if spec.startswith("file://") else spec
         if os.path.isfile(path):
@@ -27,7 +30,7 @@ def parse_parameters(specs: list[str]) -> dict[str, str]:
     return values
 
 
-def _read_file(path: str) -> dict[str, str]:
+def _read_file(path: str) -> dict[str, Any]:
     try:
         with open(path, encoding="utf-8") as handle:
             data: Any = json.load(handle)
@@ -36,9 +39,14 @@ def _read_file(path: str) -> dict[str, str]:
     if isinstance(data, dict) and isinstance(data.get("Parameters"), dict):
         return {str(k): _text(v) for k, v in data["Parameters"].items()}
     if isinstance(data, list) and all(isinstance(i, dict) and "ParameterKey" in i for i in data):
-        return {str(i["ParameterKey"]): _text(i.get("ParameterValue", "")) for i in data}
+        return {str(i["ParameterKey"]): _previous(i) if i.get("UsePreviousValue") else _text(i.get("ParameterValue", ""))
+                for i in data}
     raise ParameterError(f'{path}: expected [{{"ParameterKey": ..., "ParameterValue": ...}}] or {{"Parameters": {{...}}}}')
 
 
 def _text(value: Any) -> str:
-    return ",".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    return ",".join(parameter_text(v) for v in value) if isinstance(value, list) else parameter_text(value)
+
+
+def _previous(item: dict) -> Unknown:
+    return Unknown(f"parameter {item['ParameterKey']} keeps its deployed value (UsePreviousValue)")

@@ -147,13 +147,16 @@ class Resolver:
             value = declaration["Default"]
         else:
             return Unknown(f"parameter {name} has no default")
+        if is_unknown(value):
+            return value  # e.g. UsePreviousValue in a parameters file: the deployed value
         if kind.startswith("AWS::SSM::Parameter::Value"):
             return Unknown(f"parameter {name} is read from SSM at deploy time")
         if kind.startswith("List<") or kind == "CommaDelimitedList":
             if isinstance(value, list):
-                return [str(v).strip() for v in value]
-            return [part.strip() for part in str(value).split(",")] if str(value) else []
-        return value if isinstance(value, str) else str(value)
+                return [parameter_text(v).strip() for v in value]
+            text = parameter_text(value)
+            return [part.strip() for part in text.split(",")] if text else []
+        return parameter_text(value)
 
     def _get_att(self, arg: Any) -> Any:
         if isinstance(arg, str):
@@ -317,9 +320,14 @@ class Resolver:
             return Unknown("Fn::Cidr of unresolved or invalid input")
 
 
+def parameter_text(value: Any) -> str:
+    """Parameter values are strings; CloudFormation reads a YAML boolean default as "true"/"false"."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def _as_text(value: Any) -> str:
     """CloudFormation compares condition operands as strings ("true" == true)."""
-    return str(value).lower() if isinstance(value, bool) else str(value)
+    return parameter_text(value)
 
 
 def _first_unknown(*values: Any) -> Optional[Unknown]:

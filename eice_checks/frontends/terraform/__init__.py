@@ -32,15 +32,17 @@ class TerraformFrontEnd:
         self._sources: dict[str, Any] = {}
         self._unavailable = False
 
-    def add(self, modules: dict[str, list[str]]) -> None:
-        """Parse the scanned module directories and build every root module with what it calls."""
+    def add(self, modules: dict[str, list[str]], planned: frozenset[str] | set[str] = frozenset()) -> None:
+        """Parse the scanned module directories and build every root module with what it calls;
+        ``planned`` roots are read from their plan instead (their calls still count)."""
         from .build import ModuleBuilder  # imported with the first module: start-up stays lean without .tf
         from .module import ModuleInstance, ModuleLoader
 
-        sources = {d: self.parse_directory(d, files) for d, files in modules.items()}
+        sources = {d: self.parse_directory(d, files, count=d not in planned) for d, files in modules.items()}
         called = {called for s in sources.values() if s is not None for called in s.local_sources()}
+        called |= {c for d in called | set(planned) for c in _calls_below(d, sources)}
         for directory, source in sources.items():
-            if source is None or directory in called:
+            if source is None or directory in called or directory in planned:
                 continue  # a module another scanned module calls is built as part of that one
             try:
                 loader = ModuleLoader(self.parse_directory, directory, self._root_variables(directory))
@@ -49,8 +51,9 @@ class TerraformFrontEnd:
             except Exception as exc:  # a bug must cost one module, never the scan or a traceback
                 self.errors.append(InputError(directory, f"internal error while reading the module: {type(exc).__name__}: {exc}"))
 
-    def parse_directory(self, directory: str, files: Optional[list[str]] = None) -> Any:
-        """A directory's ModuleSource, parsed once; None when nothing in it could be read."""
+    def parse_directory(self, directory: str, files: Optional[list[str]] = None, count: bool = True) -> Any:
+        """A directory's ModuleSource, parsed once; None when nothing in it could be read.
+        ``count``: its files count as read (not for a configuration read from its plan)."""
         from .module import ModuleSource, is_override_file
 
         if directory in self._sources:
@@ -76,7 +79,9 @@ class TerraformFrontEnd:
                 self._unavailable = True
                 self.errors.append(InputError(directory, f"Terraform files skipped: {exc}"))
                 return None
-        self.read += parsed
+        if any(n.endswith(".tf.json") for n in _names(directory)):
+            source.partial = True  # Terraform JSON configuration is not read: the module is not fully known
+        self.read += parsed if count else 0
         self._sources[directory] = source if parsed else None
         return self._sources[directory]
 
@@ -156,11 +161,26 @@ def _clamp(line: Optional[int], text: str) -> Optional[int]:
     return min(line, max(last, 1)) if line else line
 
 
-def _tf_files(directory: str) -> list[str]:
+def _calls_below(directory: str, sources: dict[str, Any], seen: Optional[set[str]] = None) -> set[str]:
+    """Local module directories called, directly or not, from ``directory``."""
+    seen = seen if seen is not None else set()
+    source = sources.get(directory)
+    for child in source.local_sources() if source is not None else ():
+        if child not in seen:
+            seen.add(child)
+            _calls_below(child, sources, seen)
+    return seen
+
+
+def _names(directory: str) -> list[str]:
     try:
-        return [os.path.join(directory, n) for n in sorted(os.listdir(directory)) if n.endswith(".tf")]
+        return sorted(os.listdir(directory))
     except OSError:
         return []
+
+
+def _tf_files(directory: str) -> list[str]:
+    return [os.path.join(directory, n) for n in _names(directory) if n.endswith(".tf")]
 
 
 __all__ = ["TerraformFrontEnd", "TerraformInputs"]

@@ -76,7 +76,7 @@ class ModuleBuilder:
     @staticmethod
     def _attr_loc(r: ResourceInstance, body: Body, name: str, fallback: Location) -> Location:
         attribute = body.attributes.get(name)
-        return Location(r.resource.file, attribute.line) if attribute else fallback
+        return Location(attribute.file or r.resource.file, attribute.line) if attribute else fallback
 
     def _sg_list(self, r: ResourceInstance, body: Body, names: tuple[str, ...], fallback: Location) -> SgList:
         present = [n for n in names if n in body.attributes]
@@ -123,16 +123,22 @@ class ModuleBuilder:
 
     def _group_with_inline_rules(self, r: ResourceInstance, key: str, loc: Location) -> None:
         vpc = entity_key(self._value(r, "vpc_id"), "vpc")
-        self.b.add_security_group(SecurityGroup(key, r.address, loc, TOOL, vpc if vpc is not None else Unknown("default VPC")))
+        name, tags = self._value(r, "name"), self._value(r, "tags")
+        self.b.add_security_group(SecurityGroup(
+            key, r.address, loc, TOOL, vpc if vpc is not None else Unknown("default VPC"),
+            group_name=name if isinstance(name, str) else None, tags=tags if isinstance(tags, dict) else {}))
         body = r.resource.body
         if _ignores_rule_changes(body):
             self.b.mark_incomplete(key)  # its rules are managed outside this configuration
         for direction in ("ingress", "egress"):
-            for block in body.blocks_of(direction):
-                self._add_rules(key, direction, r, block.body, Location(r.resource.file, block.line))
             for block in body.blocks:
-                if block.type == "dynamic" and block.labels[:1] == [direction]:
-                    self._dynamic_rules(key, direction, r, block.body, Location(r.resource.file, block.line))
+                if block.generates != direction:
+                    continue
+                location = Location(block.file or r.resource.file, block.line)
+                if block.type == "dynamic":
+                    self._dynamic_rules(key, direction, r, block.body, location)
+                else:
+                    self._add_rules(key, direction, r, block.body, location)
             if direction in body.attributes:  # attributes-as-blocks: ingress = [{...}]
                 self._rules_from_attribute(key, direction, r)
 
@@ -141,7 +147,12 @@ class ModuleBuilder:
         items = self._value(r, "for_each", dynamic)
         contents = dynamic.blocks_of("content")
         iterator = (dynamic.attributes["iterator"].source.strip() if "iterator" in dynamic.attributes else direction)
-        pairs = list(items.items()) if isinstance(items, dict) else list(enumerate(items)) if isinstance(items, list) else None
+        pairs: Optional[list[tuple[Any, Any]]] = None
+        if isinstance(items, dict):
+            pairs = list(items.items())
+        elif isinstance(items, list):  # over a set, each element is its own key
+            is_set = "for_each" in dynamic.attributes and self.m.source.is_set(dynamic.attributes["for_each"].source)
+            pairs = [(item, item) for item in items] if is_set else list(enumerate(items))
         if pairs is None or len(contents) != 1:
             self.b.mark_incomplete(key)  # the rules cannot be listed: nothing is concluded from this group
             return
@@ -208,11 +219,36 @@ class ModuleBuilder:
         group = entity_key(self._value(r, "security_group_id"), "sg")
         if is_unknown(group):
             self.b.mark_scope_incomplete(self.m.scope_key)  # the rule may belong to any group here...
-            self.b.note_unattributed_rule()  # ...or to one another configuration hands out
+            if not self._note_lookup(r):
+                self.b.note_unattributed_rule()  # ...or to one another configuration hands out
         if isinstance(group, str) and r.exists is None:
             self.b.mark_incomplete(group)  # created or not depending on an unknown count/for_each
             return None
         return group if isinstance(group, str) else None
+
+    def _note_lookup(self, r: ResourceInstance) -> bool:
+        """A rule on ``data.aws_security_group.x.id``: the groups of the scan that lookup may find."""
+        attribute = r.resource.body.attributes.get("security_group_id")
+        match = re.search(r"\bdata\.aws_security_group\.([\w-]+)", attribute.source) if attribute else None
+        lookup = self.m.source.data.get(f"aws_security_group.{match.group(1)}") if match else None
+        if lookup is None:
+            return False
+        name, tags = self._lookup_value(lookup, "name"), self._lookup_value(lookup, "tags")
+        for block in lookup.blocks_of("filter"):
+            key, values = self._lookup_value(block.body, "name"), self._lookup_value(block.body, "values")
+            if isinstance(key, str) and isinstance(values, list) and len(values) == 1 and isinstance(values[0], str):
+                if key == "group-name":
+                    name = values[0]
+                elif key.startswith("tag:"):
+                    tags = {**(tags if isinstance(tags, dict) else {}), key[4:]: values[0]}
+        if not isinstance(name, str) and not (isinstance(tags, dict) and tags):
+            return False
+        self.b.note_lookup(name if isinstance(name, str) else None, tags if isinstance(tags, dict) else {})
+        return True
+
+    def _lookup_value(self, body: Body, name: str) -> Any:
+        attribute = body.attributes.get(name)
+        return None if attribute is None else self.m.evaluate(attribute)
 
     def _security_group_rule(self, r: ResourceInstance, loc: Location) -> None:
         group = self._rule_target(r)
@@ -240,7 +276,7 @@ class ModuleBuilder:
     def _endpoint(self, r: ResourceInstance, loc: Location) -> None:
         body = r.resource.body
         preserve = self._value(r, "preserve_client_ip")
-        explicit = "preserve_client_ip" in body.attributes
+        explicit = preserve is not None  # absent, or null (a variable defaulting to null): unset
         if not explicit:
             preserve = True  # the provider's default (booldefault.StaticBool(true), FACTS.md)
         elif not isinstance(preserve, bool):
@@ -259,7 +295,8 @@ class ModuleBuilder:
             ip_address_type=ip_type,
             ip_address_type_location=self._attr_loc(r, body, "ip_address_type", loc),
             instance_count=1 if r.exists else Unknown("count/for_each is not known"),
-            count_location=Location(r.resource.file, count_attr.line) if count_attr else None,
+            count_location=(Location(r.resource.file, count_attr.line) if count_attr
+                            else Location(*self.m.count_location) if self.m.count_location else None),
             resource_address=r.base_address,
         ))
 

@@ -28,6 +28,7 @@ class Attribute:
     name: str
     source: str  # the expression's source text
     line: int
+    file: str = ""  # set when it comes from another file than its block (an override file)
 
 
 @dataclass
@@ -45,6 +46,12 @@ class Block:
     labels: list[str]
     body: Body
     line: int
+    file: str = ""  # set when it comes from another file than its parent (an override file)
+
+    @property
+    def generates(self) -> str:
+        """The block type it stands for: ``dynamic "ingress"`` generates ``ingress`` blocks."""
+        return self.labels[0] if self.type == "dynamic" and self.labels else self.type
 
 
 _parse_tree: Optional[Callable[[str], Any]] = None

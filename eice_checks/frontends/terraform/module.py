@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Optional, Union
 
@@ -60,6 +61,8 @@ class ModuleSource:
     locals: dict[str, Attribute] = field(default_factory=dict)
     outputs: dict[str, Attribute] = field(default_factory=dict)
     calls: dict[str, ModuleCall] = field(default_factory=dict)
+    data: dict[str, Body] = field(default_factory=dict)  # "aws_security_group.app" -> data block body
+    set_variables: set[str] = field(default_factory=set)  # variables declared with a set(...) type
     partial: bool = False  # a file of the module could not be read: absence proves nothing
 
     def add_file(self, path: str, body: Body) -> None:
@@ -68,13 +71,14 @@ class ModuleSource:
         override = is_override_file(path)
         for block in body.blocks:
             if override:
-                self._merge_block(block)
+                self._merge_block(path, block)
             else:
                 self._add_block(path, block)
 
-    def _merge_block(self, block: Block) -> None:
+    def _merge_block(self, path: str, block: Block) -> None:
         """Override semantics: attributes replace the original's; nested blocks replace all of the
-        original's blocks of the same type."""
+        original's blocks of the same type (static or dynamic)."""
+        _stamp(block.body, path)
         if block.type == "resource" and len(block.labels) == 2:
             original = self.resources.get(f"{block.labels[0]}.{block.labels[1]}")
             if original is not None:
@@ -94,12 +98,22 @@ class ModuleSource:
             self.resources[resource.address] = resource
         elif block.type == "variable" and block.labels:
             self.variables[block.labels[0]] = block.body.attributes.get("default")
+            if block.body.attributes.get("type") and block.body.attributes["type"].source.startswith("set("):
+                self.set_variables.add(block.labels[0])
         elif block.type == "locals":
             self.locals.update(block.body.attributes)
         elif block.type == "output" and block.labels and "value" in block.body.attributes:
             self.outputs[block.labels[0]] = block.body.attributes["value"]
         elif block.type == "module" and block.labels:
             self.calls[block.labels[0]] = ModuleCall(block.labels[0], block.body, path, block.line)
+        elif block.type == "data" and len(block.labels) == 2:
+            self.data[f"{block.labels[0]}.{block.labels[1]}"] = block.body
+
+    def is_set(self, source: str) -> bool:
+        """Whether a for_each expression is a set (each.key is then the element, not an index)."""
+        text = source.strip()
+        match = re.fullmatch(r"var\.(\w+)", text)
+        return text.startswith("toset(") or bool(match and match.group(1) in self.set_variables)
 
     def local_sources(self) -> Iterator[str]:
         """Directories of the local modules this one calls (``source = "./..."``)."""
@@ -166,13 +180,16 @@ class ModuleLoader:
 
 class ModuleInstance:
     def __init__(self, source: ModuleSource, loader: ModuleLoader, prefix: str = "", call_key: str = "",
-                 inputs: Optional[dict[str, Callable[[], Any]]] = None, depth: int = 0) -> None:
+                 inputs: Optional[dict[str, Callable[[], Any]]] = None, depth: int = 0,
+                 ancestors: tuple[str, ...] = (), count_location: Optional[tuple[str, int]] = None) -> None:
         self.source = source
         self.loader = loader
         self.prefix = prefix  # "" for the root, "module.net." for a child
         self.call_key = call_key  # "net.sub": how .terraform/modules/modules.json names the call
         self.inputs = inputs
         self.depth = depth
+        self.ancestors = ancestors + (source.directory,)  # module directories on the call stack
+        self.count_location = count_location  # the count/for_each of the nearest call that expanded
         self.scope_key = f"{loader.root}::{prefix}" if prefix else loader.root
         self._cache: dict[tuple[int, str], Any] = {}
         self._active: set[tuple[int, str]] = set()
@@ -256,6 +273,8 @@ class ModuleInstance:
         source = self.loader.source_for(self, call, call_key)
         if source is None:
             return Unknown(f"module {call.name}: source not found locally (run terraform init for remote modules)")
+        if source.directory in self.ancestors:
+            return Unknown(f"module {call.name} calls a module that is already calling it")
         expanded = self.expansions(call.body)
         if is_unknown(expanded):
             return expanded
@@ -264,7 +283,10 @@ class ModuleInstance:
             address = f"{self.prefix}module.{call.name}{suffix}"
             inputs = {name: self._input(attribute, bindings) for name, attribute in call.body.attributes.items()
                       if name not in ("source", "version", "count", "for_each", "providers", "depends_on")}
-            instances.append((address, _instance_key(bindings), ModuleInstance(source, self.loader, f"{address}.", call_key, inputs, self.depth + 1)))
+            counted = call.body.attributes.get("count") or call.body.attributes.get("for_each")
+            location = (call.file, counted.line) if counted else self.count_location
+            instances.append((address, _instance_key(bindings), ModuleInstance(
+                source, self.loader, f"{address}.", call_key, inputs, self.depth + 1, self.ancestors, location)))
         return instances
 
     def _input(self, attribute: Attribute, bindings: Bindings) -> Callable[[], Any]:
@@ -380,6 +402,9 @@ class ResourceValue(Traversable):
             return instance.value(name)
         return Unknown(f"{instance.address}.{name} is computed by the provider", computed=True)
 
+    def splat(self) -> Any:
+        return [self]  # x[*] on a single object is a one-element list
+
 
 def is_override_file(path: str) -> bool:
     name = os.path.basename(path)
@@ -388,8 +413,17 @@ def is_override_file(path: str) -> bool:
 
 def _merge_body(original: Body, override: Body) -> None:
     original.attributes.update(override.attributes)
-    replaced = {b.type for b in override.blocks}
-    original.blocks[:] = [b for b in original.blocks if b.type not in replaced] + override.blocks
+    replaced = {b.generates for b in override.blocks}
+    original.blocks[:] = [b for b in original.blocks if b.generates not in replaced] + override.blocks
+
+
+def _stamp(body: Body, path: str) -> None:
+    """Record the override file on everything it brings, so findings point into it."""
+    for attribute in body.attributes.values():
+        attribute.file = path
+    for block in body.blocks:
+        block.file = path
+        _stamp(block.body, path)
 
 
 def _instance_key(bindings: Bindings) -> Any:

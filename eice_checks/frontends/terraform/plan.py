@@ -11,31 +11,41 @@ instance, so resources are turned into the model by the same code as for .tf sou
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterator, Optional
 
 from ...model.builder import ModelBuilder
-from ...model.values import EntityRef, Unknown
+from ...model.values import EntityRef, Unknown, is_unknown
 from ..cloudformation.loader import LineDict
 from .hcl import Attribute, Body
 from .module import ENTITY_KINDS, NO_BINDINGS, Bindings, ModuleSource, Resource, ResourceInstance
 
+_RESOURCE_BLOCK = re.compile(r'^\s*resource\s+"([^"]+)"\s+"([^"]+)"')
 _REFERENCE = re.compile(r'^(?P<resource>[a-z][a-z0-9_]*\.[A-Za-z_][\w-]*)(?P<index>\[(?:\d+|"[^"]*")\])?\.(?P<attr>\w+)$')
+_MODULE_OUTPUT = re.compile(r'^module\.(?P<call>[\w-]+)\.(?P<output>[\w-]+)(?:\[(?P<index>\d+)\])?$')
+_WHOLE_RESOURCE = re.compile(r'^(?P<resource>[a-z][a-z0-9_]*\.[A-Za-z_][\w-]*)(?P<index>\[(?:\d+|"[^"]*")\])?$')
+
+
+_PENDING = object()
 
 
 @dataclass
 class ValueAttribute(Attribute):
-    """An attribute whose value the plan already holds."""
+    """An attribute whose value the plan holds, or will resolve from ``expression`` (its references)."""
 
     value: Any = None
+    expression: Any = None
 
 
 class PlanModule:
     """One module of a plan (root or ``module.app["blue"]``), shaped like a ModuleInstance."""
 
+    count_location = None  # a plan lists expanded instances; it does not say where count was written
+
     def __init__(self, path: str, address: str, planned: list[LineDict], configuration: dict,
-                 changes: dict[str, dict]) -> None:
+                 changes: dict[str, dict], declarations: dict[str, tuple[str, int]]) -> None:
         self.prefix = f"{address}." if address else ""
         self.scope_key = f"{path}::{address}" if address else path
         self.path = path
@@ -43,17 +53,32 @@ class PlanModule:
         self._instances: dict[str, ResourceInstance] = {}  # by address within the module
         self._by_resource: dict[int, ResourceInstance] = {}
         self._ids: dict[str, str] = {}
+        self._resolving: set[int] = set()
+        self.parent: Optional["PlanModule"] = None
+        self.call_expressions: dict[str, Any] = {}  # the parent's module call: input -> expression
+        self.output_expressions: dict[str, Any] = {}
+        self.children_by_name: dict[str, "PlanModule"] = {}  # single-instance child module calls
         for item in planned:
             if item.get("mode") == "managed" and isinstance(item.get("values"), dict):
-                self._add(item, configuration, changes.get(str(item.get("address")), {}))
+                self._add(item, configuration, changes.get(str(item.get("address")), {}), declarations)
 
     def key(self, address: str) -> str:
         """A resource with a known id is that id, so literal ids elsewhere in the plan match it."""
-        return self._ids.get(address) or f"{self.scope_key}#{address}"
+        local = address[len(self.prefix):] if self.prefix and address.startswith(self.prefix) else address
+        return self._ids.get(local) or f"{self.scope_key}#{local}"
 
-    @staticmethod
-    def evaluate(attribute: Attribute, bindings: Bindings = NO_BINDINGS) -> Any:
-        return attribute.value if isinstance(attribute, ValueAttribute) else Unknown("not in the plan")
+    def evaluate(self, attribute: Attribute, bindings: Bindings = NO_BINDINGS) -> Any:
+        """The planned value; one known only after apply is resolved from its references, lazily,
+        once every resource of the module is known (plans list resources alphabetically)."""
+        if not isinstance(attribute, ValueAttribute):
+            return Unknown("not in the plan")
+        if attribute.value is _PENDING:
+            if id(attribute) in self._resolving:
+                return Unknown("reference cycle")
+            self._resolving.add(id(attribute))
+            attribute.value = self._from_references(attribute.expression)
+            self._resolving.discard(id(attribute))
+        return attribute.value
 
     @staticmethod
     def children() -> dict:
@@ -62,7 +87,7 @@ class PlanModule:
     def resource_instances_or_placeholder(self, resource: Resource) -> list[ResourceInstance]:
         return [self._by_resource[id(resource)]]  # each planned instance is a Resource of its own
 
-    def _add(self, item: LineDict, configuration: dict, change: dict) -> None:
+    def _add(self, item: LineDict, configuration: dict, change: dict, declarations: dict[str, tuple[str, int]]) -> None:
         address = str(item["address"])
         local_address = address[len(self.prefix):]
         resource_type, name = str(item.get("type")), str(item.get("name"))
@@ -71,42 +96,72 @@ class PlanModule:
             self._ids[local_address] = values["id"]
         expressions = configuration.get(f"{resource_type}.{name}", {})
         unknown = (change.get("change") or {}).get("after_unknown") or {}
-        attributes = {k: ValueAttribute(k, "", values.line_of(k), v) for k, v in values.items()}
-        for attr in set(unknown) | set(expressions):
-            if attr not in values or _any_true(unknown.get(attr)):
-                attributes[attr] = ValueAttribute(attr, "", values.line, self._from_references(expressions.get(attr)))
-        resource = Resource(resource_type, name, Body(attributes=attributes), self.path, item.line)
+        # Where the configuration is beside the plan, point at its declaration; else at the plan.
+        file, line = declarations.get(f"{resource_type}.{name}", (self.path, item.line))
+        declared = file != self.path
+        attributes = {k: ValueAttribute(k, "", line if declared else values.line_of(k), file, value=v)
+                      for k, v in values.items()}
+        for attr in set(expressions) | set(unknown):
+            if attr in values and not _any_true(unknown.get(attr)):
+                continue  # known at plan time
+            if attr in expressions:  # known after apply: from what the configuration refers to
+                attributes[attr] = ValueAttribute(attr, "", line, file, value=_PENDING, expression=expressions[attr])
+            elif attr in values:  # partly known (a dynamic block's rule whose peer is a new group's id)
+                attributes[attr] = ValueAttribute(attr, "", line, file, value=Unknown("partly known after apply"))
+            # else: computed by the provider and not set in the configuration: absent, as in the source
+        resource = Resource(resource_type, name, Body(attributes=attributes), file, line)
         instance = ResourceInstance(self, resource, address, NO_BINDINGS)  # type: ignore[arg-type]
         self.source.resources[local_address] = resource
         self._instances[local_address] = instance
         self._by_resource[id(resource)] = instance
 
     def _from_references(self, expression: Any) -> Any:
-        """A value known after apply, from what the configuration refers to: the referenced resource's
-        identity for ``.id``, its planned value for another attribute; Unknown when not resolvable."""
+        """A value known only after apply, from what the configuration refers to. References do not
+        say how they are combined (``cidrsubnet(x, ...)``), so only identities are trusted: every
+        most specific reference must be a resource's ``id`` (or a whole resource: its instances'
+        ids), or a variable / module output that is itself one; anything else leaves it Unknown."""
         references = expression.get("references", []) if isinstance(expression, dict) else []
-        resolved = [self._reference(r) for r in references if isinstance(r, str) and _REFERENCE.match(r)]
-        resolved = [r for r in resolved if r is not None]
-        if not resolved:
+        leaves = [r for r in references if isinstance(r, str) and not any(o.startswith((r + ".", r + "[")) for o in references)]
+        values = [self._leaf(r) for r in leaves]
+        if not values or any(is_unknown(v) for v in values):
             return Unknown("known after apply")
-        return resolved if isinstance(expression, dict) and len(resolved) > 1 else resolved[0]
+        flat = [item for v in values for item in (v if isinstance(v, list) else [v])]
+        return flat[0] if len(values) == 1 and not isinstance(values[0], list) else flat
 
-    def _reference(self, reference: str) -> Any:
-        match = _REFERENCE.match(reference)
-        assert match is not None
-        base = match.group("resource")
-        candidates = [a for a in self._instances if a == base or a.startswith(f"{base}[")]
-        if match.group("index"):
-            candidates = [a for a in candidates if a == base + match.group("index")]
-        if len(candidates) != 1:
-            return None  # per-instance references (count.index) cannot be told apart here
-        instance = self._instances[candidates[0]]
-        attr = match.group("attr")
-        resource_type = base.split(".", 1)[0]
-        if attr == "id" and resource_type in ENTITY_KINDS:
-            return EntityRef(ENTITY_KINDS[resource_type], self.key(candidates[0]), instance.address)
-        value = instance.resource.body.attributes.get(attr)
-        return value.value if isinstance(value, ValueAttribute) else None
+    def _leaf(self, reference: str) -> Any:
+        if reference.startswith("var."):
+            name = reference[4:]
+            if name in self.call_expressions and self.parent is not None:
+                return self.parent._from_references(self.call_expressions[name])
+            return Unknown(f"{reference} is not passed in")
+        if reference.startswith("module."):
+            match = _MODULE_OUTPUT.match(reference)
+            child = self.children_by_name.get(match.group("call")) if match else None
+            if child is None:
+                return Unknown(f"{reference} is not resolvable")
+            value = child.output(match.group("output"))
+            if match.group("index") is None:
+                return value
+            index = int(match.group("index"))  # module.vpc.private_subnets[0]
+            return value[index] if isinstance(value, list) and index < len(value) else Unknown(f"{reference}")
+        match = _REFERENCE.match(reference) or _WHOLE_RESOURCE.match(reference)
+        if match is None or match.group("resource").split(".", 1)[0] not in ENTITY_KINDS:
+            return Unknown(f"{reference} is not an identity")
+        base, index, attr = match.group("resource"), match.group("index"), match.groupdict().get("attr")
+        instances = sorted((a for a in self._instances if a == base or a.startswith(f"{base}[")), key=_index_order)
+        if index:
+            instances = [a for a in instances if a == base + index]
+        kind = ENTITY_KINDS[base.split(".", 1)[0]]
+        refs = [EntityRef(kind, self.key(a), self._instances[a].address) for a in instances]
+        if attr is None:  # the whole resource (a splat): the ids of all its instances
+            return refs
+        if attr != "id" or len(refs) != 1:
+            return Unknown(f"{reference} is not an identity")
+        return refs[0]
+
+    def output(self, name: str) -> Any:
+        expression = self.output_expressions.get(name)
+        return self._from_references(expression) if expression is not None else Unknown(f"output {name}")
 
 
 def add_plan(path: str, plan: LineDict, builder: ModelBuilder) -> int:
@@ -114,13 +169,60 @@ def add_plan(path: str, plan: LineDict, builder: ModelBuilder) -> int:
     from .build import ModuleBuilder
 
     changes = {str(c.get("address")): c for c in plan.get("resource_changes") or [] if isinstance(c, dict)}
-    configuration = _configuration_by_module((plan.get("configuration") or {}).get("root_module") or {})
-    count = 0
+    root_configuration = (plan.get("configuration") or {}).get("root_module") or {}
+    configuration = _configuration_by_module(root_configuration)
+    declarations = _declarations(os.path.dirname(path) or ".", root_configuration)
+    modules: dict[str, PlanModule] = {}
     for address, module in _planned_modules((plan.get("planned_values") or {}).get("root_module") or {}):
-        plan_module = PlanModule(path, address, module.get("resources") or [], configuration.get(_strip_indexes(address), {}), changes)
+        module_path = _strip_indexes(address)
+        modules[address] = PlanModule(path, address, module.get("resources") or [],
+                                      configuration.get(module_path, {}).get("resources", {}), changes,
+                                      declarations.get(module_path, {}))
+    _link(modules, configuration)
+    for plan_module in modules.values():
         ModuleBuilder(plan_module, builder).build()  # type: ignore[arg-type]  # PlanModule has the same shape
-        count += len(plan_module.source.resources)
-    return count
+    return sum(len(m.source.resources) for m in modules.values())
+
+
+def _link(modules: dict[str, PlanModule], configuration: dict[str, dict]) -> None:
+    """Give each planned module its caller, the call's expressions and its outputs' expressions."""
+    for address, module in modules.items():
+        module.output_expressions = configuration.get(_strip_indexes(address), {}).get("outputs", {})
+        if not address:
+            continue
+        parent_address, _, call = address.rpartition(".module.") if ".module." in address else ("", "", address[len("module."):])
+        call_name = re.sub(r'\[(?:\d+|"[^"]*")\]$', "", call)
+        parent = modules.get(parent_address)
+        if parent is None:
+            continue
+        module.parent = parent
+        module.call_expressions = configuration.get(_strip_indexes(parent_address), {}).get("calls", {}).get(call_name, {})
+        if call_name == call:  # no count/for_each: `module.x.output` names this one instance
+            parent.children_by_name[call_name] = module
+
+
+def _declarations(directory: str, module: dict, address: str = "") -> dict[str, dict[str, tuple[str, int]]]:
+    """Module path -> "type.name" -> (file, line) of the resource block in the .tf files beside the
+    plan and in the local modules it calls: plans carry no source lines."""
+    found: dict[str, tuple[str, int]] = {}
+    for name in sorted(os.listdir(directory)) if os.path.isdir(directory) else []:
+        if name.endswith(".tf"):
+            file = os.path.normpath(os.path.join(directory, name))
+            try:
+                with open(file, encoding="utf-8") as handle:
+                    for number, text in enumerate(handle, start=1):
+                        match = _RESOURCE_BLOCK.match(text)
+                        if match:
+                            found.setdefault(f"{match.group(1)}.{match.group(2)}", (file, number))
+            except (OSError, UnicodeDecodeError):
+                continue
+    result = {address: found}
+    for name, call in (module.get("module_calls") or {}).items():
+        source = call.get("source") if isinstance(call, dict) else None
+        if isinstance(source, str) and source.startswith(("./", "../")) and isinstance(call.get("module"), dict):
+            child = f"{address}.module.{name}" if address else f"module.{name}"
+            result.update(_declarations(os.path.normpath(os.path.join(directory, source)), call["module"], child))
+    return result
 
 
 def _planned_modules(module: dict, address: str = "") -> Iterator[tuple[str, dict]]:
@@ -131,14 +233,27 @@ def _planned_modules(module: dict, address: str = "") -> Iterator[tuple[str, dic
 
 
 def _configuration_by_module(module: dict, address: str = "") -> dict[str, dict[str, dict]]:
-    """Module address (without instance keys) -> resource "type.name" -> expressions."""
-    result = {address: {f"{r.get('type')}.{r.get('name')}": r.get("expressions") or {}
-                        for r in module.get("resources") or [] if isinstance(r, dict)}}
-    for name, call in (module.get("module_calls") or {}).items():
+    """Module address (without instance keys) -> {"resources": "type.name" -> expressions,
+    "calls": call name -> input expressions, "outputs": name -> expression}."""
+    calls = module.get("module_calls") or {}
+    result = {address: {
+        "resources": {f"{r.get('type')}.{r.get('name')}": r.get("expressions") or {}
+                      for r in module.get("resources") or [] if isinstance(r, dict)},
+        "calls": {name: call.get("expressions") or {} for name, call in calls.items() if isinstance(call, dict)},
+        "outputs": {name: output.get("expression") for name, output in (module.get("outputs") or {}).items()
+                    if isinstance(output, dict)},
+    }}
+    for name, call in calls.items():
         if isinstance(call, dict) and isinstance(call.get("module"), dict):
             child = f"{address}.module.{name}" if address else f"module.{name}"
             result.update(_configuration_by_module(call["module"], child))
     return result
+
+
+def _index_order(address: str) -> tuple:
+    """x[2] before x[10]: instances in count order."""
+    match = re.search(r"\[(\d+)\]$", address)
+    return (0, int(match.group(1)), "") if match else (1, 0, address)
 
 
 def _strip_indexes(address: str) -> str:
