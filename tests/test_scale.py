@@ -2,7 +2,6 @@
 fixtures reports exactly what scanning each fixture folder alone reports."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from eice_checks.config import Config
 from helpers import FIXTURES, expected_markers, found, scan
