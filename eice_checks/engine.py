@@ -53,15 +53,14 @@ def collapse_instances(findings: set[Finding], model: Model) -> set[Finding]:
     instances = Counter(_INDEX.sub("", e.address) for e in (*model.endpoints, *model.targets))
     groups: dict[tuple[str, str, int, str, str], list[Finding]] = {}
     for finding in findings:
-        # "the same way": same rule and place, and the same message once instance keys are dropped
-        key = (finding.rule, finding.file, finding.line, _INDEX.sub("", finding.resource), _INDEX.sub("", finding.message))
+        # "the same way": same rule and place, and the same message but for the instance's own address
+        base = _INDEX.sub("", finding.resource)
+        key = (finding.rule, finding.file, finding.line, base, finding.message.replace(finding.resource, base))
         groups.setdefault(key, []).append(finding)
     result: set[Finding] = set()
-    for (_, _, _, base, _), group in groups.items():
+    for (_, _, _, base, message), group in groups.items():
         if len(group) > 1 and len(group) == instances[base]:
-            first = min(group)
-            result.add(replace(first, resource=base, message=_INDEX.sub("", first.message),
-                               related=tuple(dict.fromkeys(_INDEX.sub("", r) for r in first.related))))
+            result.add(replace(min(group), resource=base, message=message))
         else:
             result.update(group)
     return result

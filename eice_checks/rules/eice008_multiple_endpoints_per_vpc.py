@@ -15,8 +15,8 @@ def check(analysis: Analysis) -> Iterator[Finding]:
         # Endpoints whose VPC cannot be resolved still collide when they share a subnet.
         group_key = endpoint.vpc if isinstance(endpoint.vpc, str) else (
             f"subnet:{endpoint.subnet}" if isinstance(endpoint.subnet, str) else None)
-        if group_key is not None:
-            by_vpc.setdefault(group_key, []).append(endpoint)
+        if group_key is not None and endpoint.address not in {e.address for e in by_vpc.get(group_key, [])}:
+            by_vpc.setdefault(group_key, []).append(endpoint)  # one address seen twice (a plan and its source) is one endpoint
     for endpoints in by_vpc.values():
         first, *others = sorted(endpoints, key=lambda e: (e.location.file, e.location.line, e.address))
         for endpoint in others:

@@ -37,6 +37,7 @@ class ModuleBuilder:
             "aws_network_interface": self._network_interface, "aws_eip": self._elastic_ip,
             "aws_eip_association": self._elastic_ip,
         }
+        self._attachments_unresolved = False
         self._asg_subnets = self._subnets_of_auto_scaling_groups()
         self._eni_attachments = self._network_interface_attachments()
 
@@ -276,7 +277,8 @@ class ModuleBuilder:
     def _endpoint(self, r: ResourceInstance, loc: Location) -> None:
         body = r.resource.body
         preserve = self._value(r, "preserve_client_ip")
-        explicit = preserve is not None  # absent, or null (a variable defaulting to null): unset
+        # absent, null (a variable defaulting to null), or in a plan the provider's default: unset
+        explicit = preserve is not None and getattr(body.attributes.get("preserve_client_ip"), "configured", True)
         if not explicit:
             preserve = True  # the provider's default (booldefault.StaticBool(true), FACTS.md)
         elif not isinstance(preserve, bool):
@@ -302,6 +304,8 @@ class ModuleBuilder:
 
     def _add_target(self, r: ResourceInstance, kind: str, loc: Location, sgs: SgList, subnets: list[Any],
                     public_ip: Any = None) -> None:
+        if self._attachments_unresolved:
+            sgs = sgs.merged(SgList((), False, True, sgs.location))  # it may have more groups than written
         keys = [entity_key(s, "subnet") for s in subnets if s is not None]
         self.b.add_target(Target(
             r.key, r.address, self.m.scope_key, TOOL, kind, loc, sgs,
@@ -321,6 +325,9 @@ class ModuleBuilder:
         sgs = self._sg_list(r, r.resource.body, ("vpc_security_group_ids", "security_groups"), loc)
         if r.resource.body.blocks_of("network_interface") and not sgs.keys:
             sgs = SgList((), False, True, loc)  # the attached interfaces carry the groups; judged there
+        attached = self._eni_attachments.get(r.key, [])  # aws_network_interface_sg_attachment on its primary interface
+        if attached:
+            sgs = sgs.merged(security_group_list([attached], sgs.location or loc))
         self._add_target(r, "instance", loc, sgs, [self._value(r, "subnet_id")],
                          self._value(r, "associate_public_ip_address"))
 
@@ -359,11 +366,14 @@ class ModuleBuilder:
         return result
 
     def _network_interface_attachments(self) -> dict[str, list[Any]]:
+        """Groups attached to interfaces (an aws_network_interface, or an instance's primary one)."""
         result: dict[str, list[Any]] = {}
         for r in self._instances_of("aws_network_interface_sg_attachment"):
             interface = self._value(r, "network_interface_id")
             if isinstance(interface, EntityRef):
                 result.setdefault(interface.key, []).append(self._value(r, "security_group_id"))
+            else:
+                self._attachments_unresolved = True  # a group goes to an interface we cannot name
         return result
 
 

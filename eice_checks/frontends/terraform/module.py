@@ -396,6 +396,8 @@ class ResourceValue(Traversable):
             return Unknown("default security group of an unresolved VPC")
         if resource.type in ("aws_vpc", "aws_default_vpc") and name == "default_security_group_id":
             return EntityRef("sg", default_sg_key(instance.key), f"default security group of {instance.address}")
+        if resource.type == "aws_instance" and name == "primary_network_interface_id":
+            return EntityRef("eni", instance.key, f"{instance.address} (primary network interface)")
         if name == "id" and resource.type in ENTITY_KINDS:
             return EntityRef(ENTITY_KINDS[resource.type], instance.key, instance.address)
         if name in resource.body.attributes:

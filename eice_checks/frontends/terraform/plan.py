@@ -11,6 +11,7 @@ instance, so resources are turned into the model by the same code as for .tf sou
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ from .module import ENTITY_KINDS, NO_BINDINGS, Bindings, ModuleSource, Resource,
 
 _RESOURCE_BLOCK = re.compile(r'^\s*resource\s+"([^"]+)"\s+"([^"]+)"')
 _REFERENCE = re.compile(r'^(?P<resource>[a-z][a-z0-9_]*\.[A-Za-z_][\w-]*)(?P<index>\[(?:\d+|"[^"]*")\])?\.(?P<attr>\w+)$')
+# Attributes read as lists of ids or ranges: a list known only after apply may also hold literals.
+_LIST_ATTRIBUTES = {"security_group_ids", "vpc_security_group_ids", "security_groups", "security_group_names",
+                    "cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids", "vpc_zone_identifier"}
 _MODULE_OUTPUT = re.compile(r'^module\.(?P<call>[\w-]+)\.(?P<output>[\w-]+)(?:\[(?P<index>\d+)\])?$')
 _WHOLE_RESOURCE = re.compile(r'^(?P<resource>[a-z][a-z0-9_]*\.[A-Za-z_][\w-]*)(?P<index>\[(?:\d+|"[^"]*")\])?$')
 
@@ -37,6 +41,10 @@ class ValueAttribute(Attribute):
 
     value: Any = None
     expression: Any = None
+    configured: bool = True  # set in the configuration (a plan also lists the provider's defaults)
+    partial: Any = None  # a planned list whose unknown elements are null
+    literals: Optional[bool] = None  # whether its source expression holds literals; None: no source
+    index: Any = None  # the resource instance's count.index / each.key
 
 
 class PlanModule:
@@ -45,7 +53,7 @@ class PlanModule:
     count_location = None  # a plan lists expanded instances; it does not say where count was written
 
     def __init__(self, path: str, address: str, planned: list[LineDict], configuration: dict,
-                 changes: dict[str, dict], declarations: dict[str, tuple[str, int]]) -> None:
+                 changes: dict[str, dict], declarations: dict[str, "Declaration"]) -> None:
         self.prefix = f"{address}." if address else ""
         self.scope_key = f"{path}::{address}" if address else path
         self.path = path
@@ -58,6 +66,9 @@ class PlanModule:
         self.call_expressions: dict[str, Any] = {}  # the parent's module call: input -> expression
         self.output_expressions: dict[str, Any] = {}
         self.children_by_name: dict[str, "PlanModule"] = {}  # single-instance child module calls
+        self.call_index: Any = None  # count.index / each.key of this module instance
+        self._declared: set[str] = set()  # "type.name" of the configuration's resources
+        self._declared.update(configuration)
         for item in planned:
             if item.get("mode") == "managed" and isinstance(item.get("values"), dict):
                 self._add(item, configuration, changes.get(str(item.get("address")), {}), declarations)
@@ -76,9 +87,24 @@ class PlanModule:
             if id(attribute) in self._resolving:
                 return Unknown("reference cycle")
             self._resolving.add(id(attribute))
-            attribute.value = self._from_references(attribute.expression)
+            attribute.value = self._after_apply(attribute)
             self._resolving.discard(id(attribute))
         return attribute.value
+
+    def _after_apply(self, attribute: ValueAttribute) -> Any:
+        resolved = self._from_references(attribute.expression, attribute.index)
+        if is_unknown(resolved):
+            # configured and known after apply: it will exist (a computed IPv6 range, say)
+            return Unknown(resolved.reason, computed=True)
+        if isinstance(attribute.partial, list):  # ["sg-0shared", null]: the known elements stay
+            known = [v for v in attribute.partial if v is not None]
+            found = resolved if isinstance(resolved, list) else [resolved]
+            missing = len(attribute.partial) - len(known)
+            return known + (found if len(found) == missing else [Unknown("element known after apply")])
+        if attribute.name in _LIST_ATTRIBUTES and attribute.literals is not False:
+            # references name the resources, not the literal ids beside them: only the source can tell
+            return (resolved if isinstance(resolved, list) else [resolved]) + [Unknown("may hold literal ids")]
+        return resolved
 
     @staticmethod
     def children() -> dict:
@@ -87,7 +113,7 @@ class PlanModule:
     def resource_instances_or_placeholder(self, resource: Resource) -> list[ResourceInstance]:
         return [self._by_resource[id(resource)]]  # each planned instance is a Resource of its own
 
-    def _add(self, item: LineDict, configuration: dict, change: dict, declarations: dict[str, tuple[str, int]]) -> None:
+    def _add(self, item: LineDict, configuration: dict, change: dict, declarations: dict[str, "Declaration"]) -> None:
         address = str(item["address"])
         local_address = address[len(self.prefix):]
         resource_type, name = str(item.get("type")), str(item.get("name"))
@@ -95,17 +121,20 @@ class PlanModule:
         if isinstance(values.get("id"), str):
             self._ids[local_address] = values["id"]
         expressions = configuration.get(f"{resource_type}.{name}", {})
+        self._declared.add(f"{resource_type}.{name}")
         unknown = (change.get("change") or {}).get("after_unknown") or {}
         # Where the configuration is beside the plan, point at its declaration; else at the plan.
-        file, line = declarations.get(f"{resource_type}.{name}", (self.path, item.line))
-        declared = file != self.path
-        attributes = {k: ValueAttribute(k, "", line if declared else values.line_of(k), file, value=v)
-                      for k, v in values.items()}
+        declaration = declarations.get(f"{resource_type}.{name}")
+        file, line = (declaration.file, declaration.line) if declaration else (self.path, item.line)
+        attributes = {k: ValueAttribute(k, "", line if declaration else values.line_of(k), file, value=v,
+                                        configured=k in expressions) for k, v in values.items()}
         for attr in set(expressions) | set(unknown):
             if attr in values and not _any_true(unknown.get(attr)):
                 continue  # known at plan time
             if attr in expressions:  # known after apply: from what the configuration refers to
-                attributes[attr] = ValueAttribute(attr, "", line, file, value=_PENDING, expression=expressions[attr])
+                attributes[attr] = ValueAttribute(
+                    attr, "", line, file, value=_PENDING, expression=expressions[attr], partial=values.get(attr),
+                    literals=declaration.has_literals(attr) if declaration else None, index=item.get("index"))
             elif attr in values:  # partly known (a dynamic block's rule whose peer is a new group's id)
                 attributes[attr] = ValueAttribute(attr, "", line, file, value=Unknown("partly known after apply"))
             # else: computed by the provider and not set in the configuration: absent, as in the source
@@ -115,13 +144,25 @@ class PlanModule:
         self._instances[local_address] = instance
         self._by_resource[id(resource)] = instance
 
-    def _from_references(self, expression: Any) -> Any:
+    def _has_no_instance(self, reference: str) -> bool:
+        match = _REFERENCE.match(reference) or _WHOLE_RESOURCE.match(reference)
+        if match is None or match.group("resource") not in self._declared:
+            return False
+        base = match.group("resource")
+        return not any(a == base or a.startswith(f"{base}[") for a in self._instances)
+
+    def _from_references(self, expression: Any, index: Any = None) -> Any:
         """A value known only after apply, from what the configuration refers to. References do not
         say how they are combined (``cidrsubnet(x, ...)``), so only identities are trusted: every
         most specific reference must be a resource's ``id`` (or a whole resource: its instances'
         ids), or a variable / module output that is itself one; anything else leaves it Unknown."""
         references = expression.get("references", []) if isinstance(expression, dict) else []
         leaves = [r for r in references if isinstance(r, str) and not any(o.startswith((r + ".", r + "[")) for o in references)]
+        per_instance = [r for r in leaves if r in ("count.index", "each.key")]
+        if per_instance and index is not None:  # x[count.index].id / x[each.key].id, read back per instance
+            leaves = [f"{r}[{json.dumps(index)}]" if _WHOLE_RESOURCE.match(r) else r for r in leaves if r not in per_instance]
+        # A resource with no instance can only be referenced under a guard (try, a condition): skip it.
+        leaves = [r for r in leaves if not self._has_no_instance(r)]
         values = [self._leaf(r) for r in leaves]
         if not values or any(is_unknown(v) for v in values):
             return Unknown("known after apply")
@@ -132,7 +173,7 @@ class PlanModule:
         if reference.startswith("var."):
             name = reference[4:]
             if name in self.call_expressions and self.parent is not None:
-                return self.parent._from_references(self.call_expressions[name])
+                return self.parent._from_references(self.call_expressions[name], self.call_index)
             return Unknown(f"{reference} is not passed in")
         if reference.startswith("module."):
             match = _MODULE_OUTPUT.match(reference)
@@ -153,8 +194,8 @@ class PlanModule:
             instances = [a for a in instances if a == base + index]
         kind = ENTITY_KINDS[base.split(".", 1)[0]]
         refs = [EntityRef(kind, self.key(a), self._instances[a].address) for a in instances]
-        if attr is None:  # the whole resource (a splat): the ids of all its instances
-            return refs
+        if attr is None:  # a whole resource (a splat): the ids of all its instances; one instance: its id
+            return refs if not index else (refs[0] if len(refs) == 1 else Unknown(f"{reference} is not planned"))
         if attr != "id" or len(refs) != 1:
             return Unknown(f"{reference} is not an identity")
         return refs[0]
@@ -196,26 +237,55 @@ def _link(modules: dict[str, PlanModule], configuration: dict[str, dict]) -> Non
         if parent is None:
             continue
         module.parent = parent
+        index = re.search(r'\[(\d+|"[^"]*")\]$', call)
+        module.call_index = json.loads(index.group(1)) if index else None
         module.call_expressions = configuration.get(_strip_indexes(parent_address), {}).get("calls", {}).get(call_name, {})
         if call_name == call:  # no count/for_each: `module.x.output` names this one instance
             parent.children_by_name[call_name] = module
 
 
-def _declarations(directory: str, module: dict, address: str = "") -> dict[str, dict[str, tuple[str, int]]]:
-    """Module path -> "type.name" -> (file, line) of the resource block in the .tf files beside the
-    plan and in the local modules it calls: plans carry no source lines."""
-    found: dict[str, tuple[str, int]] = {}
+@dataclass
+class Declaration:
+    """Where a resource is declared beside the plan, and its block's text."""
+
+    file: str
+    line: int
+    text: str
+
+    def has_literals(self, attribute: str) -> Optional[bool]:
+        """Whether the attribute's expression holds a string literal (which plan references omit)."""
+        match = re.search(rf"^\s*{re.escape(attribute)}\s*=\s*(.*)$", self.text, re.M)
+        if match is None:
+            return None
+        expression = self.text[match.start(1):]
+        depth, end = 0, len(expression)
+        for position, char in enumerate(expression):  # up to the end of the (bracketed) expression
+            depth += char in "[({"
+            depth -= char in "])}"
+            if char == "\n" and depth <= 0:
+                end = position
+                break
+        return '"' in expression[:end]
+
+
+def _declarations(directory: str, module: dict, address: str = "") -> dict[str, dict[str, Declaration]]:
+    """Module path -> "type.name" -> its declaration in the .tf files beside the plan and in the local
+    modules it calls: plans carry no source lines."""
+    found: dict[str, Declaration] = {}
     for name in sorted(os.listdir(directory)) if os.path.isdir(directory) else []:
         if name.endswith(".tf"):
             file = os.path.normpath(os.path.join(directory, name))
             try:
                 with open(file, encoding="utf-8") as handle:
-                    for number, text in enumerate(handle, start=1):
-                        match = _RESOURCE_BLOCK.match(text)
-                        if match:
-                            found.setdefault(f"{match.group(1)}.{match.group(2)}", (file, number))
+                    lines = handle.read().splitlines()
             except (OSError, UnicodeDecodeError):
                 continue
+            for number, text in enumerate(lines):
+                match = _RESOURCE_BLOCK.match(text)
+                if match:
+                    end = next((i for i in range(number + 1, len(lines)) if lines[i].startswith("}")), len(lines))
+                    found.setdefault(f"{match.group(1)}.{match.group(2)}",
+                                     Declaration(file, number + 1, "\n".join(lines[number:end])))
     result = {address: found}
     for name, call in (module.get("module_calls") or {}).items():
         source = call.get("source") if isinstance(call, dict) else None
