@@ -34,7 +34,7 @@ def test_json_contract_on_a_directory_with_broken_files(capsys, monkeypatch):
     assert "PreserveClientIp = false" in report["findings"][0]["message"]
     assert report["errors"] == [
         {"file": "broken.yaml", "line": 6, "message": "invalid YAML: while scanning a quoted scalar: found unexpected end of stream"},
-        {"file": "net/main.tf", "line": 12, "message": "invalid HCL: unexpected '}'"},
+        {"file": "net/main.tf", "line": 12, "column": 3, "message": "invalid HCL: unexpected '}'"},
     ]
     assert "Traceback" not in err
 
@@ -46,7 +46,7 @@ def test_text_output_groups_per_file_and_lists_unreadable_files(capsys, monkeypa
     assert lines[0] == "app.yaml"
     assert lines[1].split() == ["18", "error", "EICE003", "App"]
     assert "could not read broken.yaml:6: invalid YAML: while scanning a quoted scalar: found unexpected end of stream" in lines
-    assert "could not read net/main.tf:12: invalid HCL: unexpected '}'" in lines
+    assert "could not read net/main.tf:12:3: invalid HCL: unexpected '}'" in lines
     assert lines[-1] == "1 finding (1 error, 0 warnings, 0 info) in 1 file; 1 file scanned; 2 could not be read"
     assert "\033[" not in out  # not a terminal: no colour
 
@@ -70,7 +70,7 @@ def test_github_annotations(capsys, monkeypatch):
     assert lines[0].startswith("::error file=app.yaml,line=18,title=EICE003::App: App (instance) admits tcp 22 from 52.95.110.0/24")
     assert lines[1:] == [
         "::error file=broken.yaml,line=6,title=eice-checks::could not read: invalid YAML: while scanning a quoted scalar: found unexpected end of stream",
-        "::error file=net/main.tf,line=12,title=eice-checks::could not read: invalid HCL: unexpected '}'",
+        "::error file=net/main.tf,line=12,col=3,title=eice-checks::could not read: invalid HCL: unexpected '}'",
     ]
 
 

@@ -13,7 +13,9 @@ def render_json(report: Report) -> str:
     return json.dumps({
         "version": JSON_VERSION,
         "findings": [f.as_dict() for f in report.findings],
-        "errors": [{"file": e.file, **({"line": e.line} if e.line else {}), "message": e.message} for e in report.errors],
+        "errors": [{"file": e.file, **({"line": e.line} if e.line else {}),
+                    **({"column": e.column} if e.line and e.column else {}), "message": e.message}
+                   for e in report.errors],
     }, indent=2)
 
 
@@ -25,10 +27,13 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def github_command(level: str, file: str, line: int | None, title: str, message: str) -> str:
+def github_command(level: str, file: str, line: int | None, title: str, message: str,
+                   column: int | None = None) -> str:
     props = [f"file={_escape_property(file)}"]
     if line:
         props.append(f"line={line}")
+        if column:
+            props.append(f"col={column}")
     props.append(f"title={_escape_property(title)}")
     return f"::{level} {','.join(props)}::{_escape_data(message)}"
 
@@ -37,5 +42,6 @@ def render_github(report: Report) -> str:
     """One workflow command per finding and per unreadable file; GitHub turns them into PR annotations."""
     lines = [github_command(_GITHUB_LEVELS[f.severity], f.file, f.line, f.rule, f"{f.resource}: {f.message}")
              for f in report.findings]
-    lines += [github_command("error", e.file, e.line, "eice-checks", f"could not read: {e.message}") for e in report.errors]
+    lines += [github_command("error", e.file, e.line, "eice-checks", f"could not read: {e.message}", e.column)
+              for e in report.errors]
     return "\n".join(lines)

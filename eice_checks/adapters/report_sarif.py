@@ -35,6 +35,10 @@ def _uri(path: str) -> str:
     return quote(path, safe="/")
 
 
+def _region(line: int, column: int | None) -> dict:
+    return {"startLine": line, **({"startColumn": column} if column else {})}
+
+
 def render_sarif(report: Report) -> str:
     index = {rule.id: i for i, rule in enumerate(CATALOG)}
     results = []
@@ -55,12 +59,13 @@ def render_sarif(report: Report) -> str:
         "level": "error",
         "message": {"text": f"could not read: {e.message}"},
         "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(e.file), "uriBaseId": "%SRCROOT%"},
-                                            **({"region": {"startLine": e.line}} if e.line else {})}}],
+                                            **({"region": _region(e.line, e.column)} if e.line else {})}}],
     } for e in report.errors]
     run = {
         "tool": {"driver": {"name": "eice-checks", "version": __version__,
                             "rules": [_rule_descriptor(rule) for rule in CATALOG]}},
         "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
         "results": results,
+        "columnKind": "unicodeCodePoints",  # columns count characters, not UTF-16 code units
     }
     return json.dumps({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}, indent=2)

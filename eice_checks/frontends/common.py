@@ -17,9 +17,11 @@ class InputError:
     file: str
     message: str
     line: Optional[int] = None
+    column: Optional[int] = None  # 1-based, in characters
 
     def render(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
+        where += f":{self.column}" if self.line and self.column else ""
         return f"{where}: {self.message}"
 
 

@@ -74,7 +74,7 @@ class TerraformFrontEnd:
                 parsed += 1
             except HclFileError as exc:
                 source.partial = True
-                self.errors.append(InputError(path, f"invalid HCL: {exc.message}", _clamp(exc.line, text)))
+                self.errors.append(InputError(path, f"invalid HCL: {exc.message}", _clamp(exc.line, text), exc.column))
             except HclUnavailable as exc:
                 self._unavailable = True
                 self.errors.append(InputError(directory, f"Terraform files skipped: {exc}"))

@@ -1,26 +1,39 @@
-"""Read the structure of a .tf file (blocks, attributes, their lines) with whichever ``hcl2`` is installed.
+"""Read the structure of a .tf file (blocks, labels, attributes and their positions) with tree-sitter-hcl.
 
-Two distributions own the module ``hcl2``: python-hcl2 (``parses_to_tree``) and checkov's fork
-bc-python-hcl2 (``hcl2.parser.hcl2.lark_parser``); installing one over the other breaks the other's
-users (FACTS.md). Both build a lark tree with positions, and both trees share the shape
-body/block/attribute, so only that shape is read here. Expressions are kept as source text and
-evaluated by ``expressions.py``, which is independent of either library's value conventions.
+tree-sitter-hcl is a compiled grammar: it parses about ten times faster than python-hcl2's lark
+parser, gives exact positions for every node, accepts valid files python-hcl2 rejects (a heredoc
+whose closing marker has trailing spaces, a comment between block labels, non-ASCII identifiers),
+and installs no ``hcl2`` module (checkov's fork owns that name: FACTS.md). Only the file's
+structure is read from its tree; each attribute's expression is kept as source text and parsed
+by the expression parser, because the grammar's expression nodes have traps (``a ? b : c ? d : e``
+comes out left-associated, ``.*`` swallows a following ``[0]``, escapes are left raw).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Optional
+
+# Up to this size a file is parsed in one call. Above it, parsing stops at the first syntax error:
+# tree-sitter's error recovery over a large broken file costs seconds and hundreds of MB, and a
+# broken file is reported whole anyway. (Watching for errors costs some speed, so small files skip it.)
+_WATCHED_ABOVE = 64 * 1024
+# Locating an error precisely re-parses with the parser's log, which is slow: only this far.
+_LOGGED_UP_TO = 128 * 1024
+_EXCERPT = 24  # characters of the offending text quoted in a message
+_CHUNK = 1 << 20  # bytes handed to the parser per read
 
 
 class HclFileError(Exception):
-    def __init__(self, message: str, line: Optional[int]) -> None:
+    def __init__(self, message: str, line: Optional[int], column: Optional[int] = None) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
+        self.column = column
 
 
 class HclUnavailable(Exception):
-    """No usable ``hcl2`` module is installed."""
+    """tree-sitter or its HCL grammar cannot be imported (a broken install)."""
 
 
 @dataclass
@@ -29,6 +42,7 @@ class Attribute:
     source: str  # the expression's source text
     line: int
     file: str = ""  # set when it comes from another file than its block (an override file)
+    column: int = field(default=0, compare=False)  # 1-based, in characters; 0 when not known
 
 
 @dataclass
@@ -47,6 +61,7 @@ class Block:
     body: Body
     line: int
     file: str = ""  # set when it comes from another file than its parent (an override file)
+    column: int = field(default=0, compare=False)
 
     @property
     def generates(self) -> str:
@@ -54,88 +69,231 @@ class Block:
         return self.labels[0] if self.type == "dynamic" and self.labels else self.type
 
 
-_parse_tree: Optional[Callable[[str], Any]] = None
-BACKEND = ""
+_parser: Any = None
 
 
-def _load_backend() -> Callable[[str], Any]:
-    """Import hcl2 on first use only: most commits touch no Terraform, and the import costs."""
-    global _parse_tree, BACKEND
-    if _parse_tree is None:
+def _get_parser() -> Any:
+    """Load the grammar on first use only: most commits touch no Terraform."""
+    global _parser
+    if _parser is None:
         try:
-            import hcl2
+            import tree_sitter
+            import tree_sitter_hcl
         except ImportError as exc:
-            raise HclUnavailable(
-                "reading Terraform needs python-hcl2: pip install 'eice-checks[terraform]' "
-                "(inside checkov's environment checkov's own hcl2 is used; install nothing more there)"
-            ) from exc
-        if hasattr(hcl2, "parses_to_tree"):  # python-hcl2 >= 5
-            _parse_tree, BACKEND = hcl2.parses_to_tree, "python-hcl2"
-        else:
-            try:
-                from hcl2.parser import hcl2 as fork  # bc-python-hcl2, checkov's fork
-            except ImportError as exc:
-                raise HclUnavailable("the installed hcl2 module is neither python-hcl2 nor bc-python-hcl2") from exc
-            _parse_tree, BACKEND = (lambda text: fork.lark_parser.parse(text + "\n")), "bc-python-hcl2"
-    return _parse_tree
+            raise HclUnavailable(f"reading Terraform needs tree-sitter and tree-sitter-hcl, dependencies of "
+                                 f"eice-checks that could not be imported ({exc}): pip install --force-reinstall "
+                                 f"eice-checks") from None
+        _parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
+    return _parser
 
 
 def parse_file(text: str) -> Body:
-    parse = _load_backend()
+    data = text.encode("utf-8", "surrogateescape")
+    tree = _parse(data)
+    if tree is None or tree.root_node.has_error:
+        retried = _parse_exponents(text)
+        if retried is not None:
+            return retried
+        raise _syntax_error(data, tree)
+    return _Reader(data, text).file_body(tree.root_node)
+
+
+def _parse(data: bytes) -> Any:
+    """The tree, or None when parsing was stopped at the first error of a large file."""
+    parser = _get_parser()
+    parser.reset()
+    if len(data) <= _WATCHED_ABOVE:
+        return parser.parse(data)
     try:
-        tree = parse(text)
-    except RecursionError:
-        raise HclFileError("nesting too deep to read", None) from None
-    except Exception as exc:  # lark raises several exception types; all mean invalid input
-        raise HclFileError(_describe(exc), _line_of(exc)) from None
-    body = next((c for c in tree.children if _is(c, "body")), None)
-    return _body(body, text) if body is not None else Body()
+        # The callback gets (byte offset, has_error) and stops the parse on a true result: the
+        # builtin min() is true exactly when has_error is (offsets past 0), at C speed.
+        return parser.parse(lambda offset, _point: data[offset:offset + _CHUNK], progress_callback=min)
+    except ValueError:  # "Parsing failed": stopped by the callback
+        return None
 
 
-def _is(node: Any, name: str) -> bool:
-    return getattr(node, "data", None) == name
+# Terraform accepts numbers with an exponent and no fraction (1e5); tree-sitter-hcl does not.
+_EXPONENT = re.compile(r"(?<![\w.\"])(\d+)([eE][+-]?\d+)(?![\w.])")
 
 
-def _line_of(exc: Exception) -> Optional[int]:
-    line = getattr(exc, "line", None)
-    return line if isinstance(line, int) and line > 0 else None
+def _parse_exponents(text: str) -> Optional[Body]:
+    """Re-read a file that failed only on such numbers, written as 1.0e5 (lines do not move)."""
+    if not _EXPONENT.search(text):
+        return None
+    patched = _EXPONENT.sub(r"\1.0\2", text)
+    data = patched.encode("utf-8", "surrogateescape")
+    tree = _parse(data)
+    if tree is None or tree.root_node.has_error:
+        return None
+    return _Reader(data, patched).file_body(tree.root_node)
 
 
-def _describe(exc: Exception) -> str:
-    token = getattr(exc, "token", None)
-    if token is not None and getattr(token, "type", "") == "$END":
-        return "unexpected end of file (an unclosed block, bracket or string?)"
-    if token is not None:
-        text = str(token).strip()
-        return f"unexpected {text.splitlines()[0]!r}" if text else "unexpected line break (an incomplete expression?)"
-    char = getattr(exc, "char", None)
-    if char is not None:
-        return f"unexpected character {char!r}"
-    first = str(exc).strip().splitlines()
-    return first[0] if first else type(exc).__name__
+class _Reader:
+    """Blocks and attributes out of a tree; expressions stay text."""
+
+    def __init__(self, data: bytes, text: str) -> None:
+        self.data = data
+        self.ascii = len(data) == len(text)  # then byte offsets are character offsets
+        self.text = text
+
+    def _slice(self, node: Any) -> str:
+        if self.ascii:
+            return self.text[node.start_byte:node.end_byte]
+        return self.data[node.start_byte:node.end_byte].decode("utf-8", "surrogateescape")
+
+    def _column(self, node: Any) -> int:
+        row_start = node.start_byte - node.start_point[1]
+        if self.ascii:
+            return node.start_point[1] + 1
+        return len(self.data[row_start:node.start_byte].decode("utf-8", "surrogateescape")) + 1
+
+    def file_body(self, root: Any) -> Body:
+        inner = next((c for c in root.children if c.type == "body"), None)
+        return self._body(inner) if inner is not None else Body()
+
+    def _body(self, node: Any) -> Body:
+        body = Body()
+        for child in node.children:
+            kind = child.type
+            if kind == "attribute":
+                name = self._slice(child.child(0))
+                expression = child.child(child.child_count - 1)
+                body.attributes[name] = Attribute(name, self._slice(expression).strip(), child.start_point[0] + 1,
+                                                  column=self._column(child))
+            elif kind == "block":
+                body.blocks.append(self._block(child))
+        return body
+
+    def _block(self, node: Any) -> Block:
+        children = node.children
+        labels, inner = [], None
+        for child in children[1:]:
+            kind = child.type
+            if kind == "body":
+                inner = child
+            elif kind in ("string_lit", "identifier"):
+                labels.append(self._label(child))
+        return Block(self._slice(children[0]), labels, self._body(inner) if inner is not None else Body(),
+                     node.start_point[0] + 1, column=self._column(node))
+
+    def _label(self, node: Any) -> str:
+        text = self._slice(node)
+        return text[1:-1] if node.type == "string_lit" else text
 
 
-def _text(node: Any, source: str) -> str:
-    if hasattr(node, "meta"):
-        return source[node.meta.start_pos:node.meta.end_pos]
-    return str(node)
+def _syntax_error(data: bytes, tree: Any) -> HclFileError:
+    """Where the first syntax error is, and what was found there."""
+    node = _first_error_node(tree.root_node) if tree is not None else None
+    if len(data) <= _LOGGED_UP_TO:
+        found = _first_error_from_log(data)
+    else:
+        found = _first_error_in_large_file(data, node.start_byte if node is not None else None)
+    if found is not None:
+        return found
+    if node is not None:
+        line, column = node.start_point[0] + 1, node.start_point[1] + 1
+        return HclFileError(f"syntax error near {_excerpt(data, node.start_byte)}", line, column)
+    return HclFileError("syntax error", None)
 
 
-def _body(node: Any, source: str) -> Body:
-    body = Body()
-    for child in node.children:
-        if _is(child, "attribute"):
-            name = _text(child.children[0], source)
-            expression = [c for c in child.children[1:] if hasattr(c, "meta")][-1]
-            body.attributes[name] = Attribute(name, _text(expression, source).strip(), child.meta.line)
-        elif _is(child, "block"):
-            body.blocks.append(_block(child, source))
-    return body
+def _first_error_in_large_file(data: bytes, near: Optional[int]) -> Optional[HclFileError]:
+    """Locate the first error of a large file precisely by re-reading, with the log, only the text
+    from the top-level block (a line starting in column 0) where parsing first failed."""
+    if near is None:
+        near = _first_error_offset(data)
+        if near is None:
+            return None
+    start = near
+    while start > 0 and near - start < _LOGGED_UP_TO // 2:
+        start = data.rfind(b"\n", 0, start - 1) + 1
+        if data[start:start + 1].isalpha():
+            break
+    first_line = data.count(b"\n", 0, start)
+    found = _first_error_from_log(data[start:min(len(data), near + 4096)])
+    if found is not None and found.line is not None and not found.message.startswith("unexpected end"):
+        return HclFileError(found.message, found.line + first_line, found.column)
+    return HclFileError("syntax error (noticed here; the cause may be a little earlier)", data.count(b"\n", 0, near) + 1)
 
 
-def _block(node: Any, source: str) -> Block:
-    children = [c for c in node.children if not (getattr(c, "type", None) in ("LBRACE", "RBRACE"))]
-    block_type = _text(children[0], source)
-    inner = next((c for c in children[1:] if _is(c, "body")), None)
-    labels = [_text(c, source).strip('"') for c in children[1:] if c is not inner]
-    return Block(block_type, labels, _body(inner, source) if inner is not None else Body(), node.meta.line)
+def _first_error_offset(data: bytes) -> Optional[int]:
+    """Roughly where parsing first fails: the offset at which the parser first reports an error."""
+    parser = _get_parser()
+    seen: list[int] = []
+    parser.reset()
+    try:
+        parser.parse(lambda offset, _point: data[offset:offset + _CHUNK],
+                     progress_callback=lambda offset, error: bool(error and not seen.append(offset)))
+    except ValueError:
+        pass
+    return min(seen[0], len(data)) if seen else None
+
+
+def _first_error_from_log(data: bytes) -> Optional[HclFileError]:
+    """Re-parse with the parser's log: its first ``detect_error`` names the unexpected token, and
+    the lexer's position just before it says where that token starts. (An ERROR node in the tree
+    often spans from far earlier, e.g. the start of the enclosing block.)"""
+    parser = _get_parser()
+    state: dict[str, Any] = {"at": None, "error": None}
+
+    def log(_kind: Any, message: str) -> None:
+        if state["error"] is not None:
+            return
+        if message.startswith(("lex_internal", "lex_external")):
+            state["at"] = message
+        elif message.startswith("detect_error"):
+            state["error"] = message
+
+    parser.reset()
+    parser.logger = log
+    try:
+        parser.parse(lambda offset, _point: data[offset:offset + _CHUNK],
+                     progress_callback=lambda _offset, _error: state["error"] is not None)
+    except ValueError:
+        pass  # stopped once the error was seen
+    finally:
+        parser.logger = None
+        parser.reset()
+    position = re.search(r"row:(\d+), column:(\d+)", state["at"] or "")
+    if state["error"] is None or position is None:
+        return None
+    row, byte_column = int(position.group(1)), int(position.group(2))
+    offset = _offset_of(data, row, byte_column)
+    if state["error"].endswith("lookahead:end") or offset >= len(data.rstrip()):
+        line = min(row + 1, data.count(b"\n") + (0 if data.endswith(b"\n") else 1))
+        return HclFileError("unexpected end of file (an unclosed block, bracket or string?)", max(line, 1))
+    line_start = offset - byte_column
+    column = len(data[line_start:offset].decode("utf-8", "replace")) + 1
+    return HclFileError(f"unexpected {_excerpt(data, offset)}", row + 1, column)
+
+
+def _offset_of(data: bytes, row: int, byte_column: int) -> int:
+    start = 0
+    for _ in range(row):
+        start = data.find(b"\n", start) + 1
+        if start == 0:
+            return len(data)
+    return start + byte_column
+
+
+def _first_error_node(node: Any) -> Any:
+    """The first ERROR or MISSING node in document order (iterative: trees can be deep)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.is_error or current.is_missing:
+            return current
+        if current.has_error:
+            stack.extend(reversed(current.children))
+    return None
+
+
+def _excerpt(data: bytes, offset: int) -> str:
+    """The token at ``offset`` as a short quoted excerpt, control characters escaped: messages end
+    up in CI logs and SARIF uploads, so they never carry more of the file than this."""
+    rest = data[offset:offset + 4 * _EXCERPT].decode("utf-8", "replace")
+    token = re.match(r"[\w.-]+|\S", rest)
+    text = token.group(0) if token else rest[:1]
+    if not text:
+        return "end of file"
+    text = text[:_EXCERPT]
+    return repr(text) if text.isprintable() else repr(text).encode("ascii", "backslashreplace").decode()
