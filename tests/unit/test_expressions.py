@@ -5,18 +5,12 @@ from typing import Any
 
 import pytest
 
-from eice_checks.frontends.terraform.expressions import (
-    Binary,
-    GetAttr,
-    HclExpressionError,
-    Literal,
-    TupleExpr,
-    Traversable,
-    Variable,
-    evaluate,
-    evaluate_source,
-    parse_expression,
-    references,
+from eice_checks.frontends.terraform.expressions.evaluate import evaluate, evaluate_source
+from eice_checks.frontends.terraform.expressions.parser import parse_expression
+from eice_checks.frontends.terraform.expressions.references import references
+from eice_checks.frontends.terraform.expressions.scope import Traversable
+from eice_checks.frontends.terraform.expressions.syntax import (
+    Binary, GetAttr, HclExpressionError, Literal, TupleExpr, Variable,
 )
 from eice_checks.model.values import EntityRef, Unknown
 
