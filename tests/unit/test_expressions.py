@@ -323,7 +323,10 @@ def test_operators_with_unknown_operands() -> None:
     assert ev("data.x == 1") == DATA
     assert ev("[data.x] == [1]") == DATA
     assert ev("[data.x] == [1, 2]") is False
+    assert ev("[data.x, 1] == [1, 2]") is False  # a known mismatch decides despite the Unknown
+    assert ev("{ a = var.undeclared, b = data.x } == { a = 1, b = 2 }") == Unknown("undeclared undeclared")
     assert ev("true && data.x") == DATA
+    assert ev("var.undeclared || data.x") == Unknown("undeclared undeclared")  # the first Unknown
     assert ev("aws_security_group.a.id + 1") == Unknown("number of EntityRef")
     assert ev("aws_security_group.a == 1") == Unknown("comparison of an object")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from eice_checks.model.values import EntityRef, Unknown
 
@@ -157,21 +157,22 @@ def equal(a: Any, b: Any) -> bool | Unknown:
     if isinstance(a, dict):
         if a.keys() != b.keys():
             return False
-        return _all_equal([(a[key], b[key]) for key in a])
+        return decide((equal(a[key], b[key]) for key in a), decisive=False)
     if isinstance(a, list):
-        return len(a) == len(b) and _all_equal(list(zip(a, b)))
+        return len(a) == len(b) and decide((equal(x, y) for x, y in zip(a, b)), decisive=False)
     return a == b
 
 
-def _all_equal(pairs: list[tuple[Any, Any]]) -> bool | Unknown:
+def decide(results: Iterable[bool | Unknown], decisive: bool) -> bool | Unknown:
+    """Three-valued any (decisive=True) or all (decisive=False): ``decisive`` as soon as one result
+    is, else the first Unknown (a later result might have decided), else ``not decisive``."""
     undecided: Unknown | None = None
-    for a, b in pairs:
-        result = equal(a, b)
-        if result is False:
-            return False
+    for result in results:
+        if result is decisive:
+            return decisive
         if isinstance(result, Unknown) and undecided is None:
             undecided = result
-    return True if undecided is None else undecided
+    return not decisive if undecided is None else undecided
 
 
 def unknowns(value: Any) -> Iterator[Unknown]:

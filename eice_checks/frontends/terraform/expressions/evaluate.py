@@ -13,8 +13,8 @@ from typing import Any, Callable, Iterator
 from eice_checks.model.values import Unknown
 
 from .conversions import (
-    ERROR, EvalError, Unknowable, as_bool, equal, has_error, map_key, normalize, render, require_list, to_bool,
-    to_index, to_number, type_name, unknowable, unknowns,
+    ERROR, EvalError, Unknowable, as_bool, decide, equal, has_error, map_key, normalize, render, require_list,
+    to_bool, to_index, to_number, type_name, unknowable, unknowns,
 )
 from .functions import FUNCTIONS, UNKNOWN_ARGS_OK
 from .parser import parse_expression
@@ -103,12 +103,7 @@ def _eval_binary(node: Binary, env: _Env) -> Any:
 
 def _logical(op: str, left: bool | Unknown, right: bool | Unknown) -> bool | Unknown:
     """&& and || answer when the known side decides, even if the other side is Unknown."""
-    decisive = op == "||"
-    if left is decisive or right is decisive:
-        return decisive
-    if isinstance(left, Unknown):
-        return left
-    return right if isinstance(right, Unknown) else not decisive
+    return decide((left, right), decisive=op == "||")
 
 
 def _eval_conditional(node: Conditional, env: _Env) -> Any:

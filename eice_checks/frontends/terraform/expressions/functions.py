@@ -14,8 +14,8 @@ from typing import Any, Callable
 from eice_checks.model.values import EntityRef, Unknown
 
 from .conversions import (
-    EvalError, equal, map_key, normalize, render, require_known, require_list, require_map, to_index, to_int,
-    to_bool, to_number, type_name, unknowable, unknowns,
+    EvalError, decide, equal, map_key, normalize, render, require_known, require_list, require_map, to_bool,
+    to_index, to_int, to_number, type_name, unknowable, unknowns,
 )
 from .scope import Traversable
 
@@ -129,14 +129,7 @@ def _fn_merge(*maps: Any) -> dict[str, Any]:
 
 def _fn_contains(value: Any, wanted: Any) -> bool | Unknown:
     """True on a known match; otherwise an Unknown element leaves the answer Unknown."""
-    undecided: Unknown | None = None
-    for item in require_list(value, "contains"):
-        same = equal(item, wanted)
-        if same is True:
-            return True
-        if isinstance(same, Unknown) and undecided is None:
-            undecided = same
-    return False if undecided is None else undecided
+    return decide((equal(item, wanted) for item in require_list(value, "contains")), decisive=True)
 
 
 def _format_int(value: Any) -> str:
