@@ -199,12 +199,14 @@ class _Parser:
             return GetAttr(node.offset, node, tok.value)
         if tok.kind == "num":  # legacy index: x.0
             return Index(node.offset, node, Literal(tok.offset, int(tok.value)))
-        if self._is_op(tok, "*"):  # attribute-only splat: takes the following .name steps only
+        if self._is_op(tok, "*"):
+            # attribute-only splat: takes the following .name and legacy .0 steps, not [key] (HCL's
+            # parser does the same): x.*.b.0 is [for e in x : e.b[0]], x.*.b[0] is [for e in x : e.b][0]
             item = SplatItem(tok.offset, next(self.slots))
             each: Expr = item
-            while self._at(".") and self.tokens[self.i + 1].kind == "ident":
+            while self._at(".") and self.tokens[self.i + 1].kind in ("ident", "num"):
                 self._next()
-                each = GetAttr(each.offset, each, self._next().value)
+                each = self._dot(each)
             return Splat(node.offset, node, each, item.slot)
         raise self._unexpected(tok, "expected an attribute name")
 
