@@ -5,18 +5,12 @@ from typing import Any
 
 import pytest
 
-from eice_checks.frontends.terraform.expressions import (
-    Binary,
-    GetAttr,
-    HclExpressionError,
-    Literal,
-    TupleExpr,
-    Traversable,
-    Variable,
-    evaluate,
-    evaluate_source,
-    parse_expression,
-    references,
+from eice_checks.frontends.terraform.expressions.evaluate import evaluate, evaluate_source
+from eice_checks.frontends.terraform.expressions.parser import parse_expression
+from eice_checks.frontends.terraform.expressions.references import references
+from eice_checks.frontends.terraform.expressions.scope import Traversable
+from eice_checks.frontends.terraform.expressions.syntax import (
+    Binary, GetAttr, HclExpressionError, Literal, TupleExpr, Variable,
 )
 from eice_checks.model.values import EntityRef, Unknown
 
@@ -248,6 +242,61 @@ def test_splats() -> None:
     assert ev("length(var.servers[*].name)") == 2
 
 
+# Each expected value is what Terraform 1.11.4 printed, one run per row (`echo 'local.x.*.b.0' |
+# terraform console`), in an empty directory whose main.tf is a `locals` block of LEGACY_LOCALS.
+# The rule (hashicorp/hcl, hclsyntax/spec.md "Splat Operators", and its parser): an attribute-only
+# splat .* carries the following .name and legacy .0 steps to each element but ends at a [key];
+# a full splat [*] carries .name, .0 and [key] steps alike.
+LEGACY_LOCALS = {
+    "x": [{"b": [1, 2]}, {"b": [3, 4]}],
+    "y": [[1, 2], [3, 4]],
+    "z": [{"b": [{"c": 1}, {"c": 2}]}, {"b": [{"c": 3}]}],
+    "single": {"b": [5, 6]},
+    "nothing": None,
+    "str": "app",
+}
+
+
+class LegacyLocals:
+    def resolve_root(self, name: str) -> Any:
+        return Values(LEGACY_LOCALS) if name == "local" else Unknown(f"unknown root {name}")
+
+
+SPLAT_READINGS = [
+    ("local.x.*.b", [[1, 2], [3, 4]]),
+    ("local.x[*].b", [[1, 2], [3, 4]]),
+    ("local.x.*.b.0", [1, 3]),  # [for e in x : e.b[0]]
+    ("local.x.*.b.1", [2, 4]),
+    ("local.x.*.b[0]", [1, 2]),  # [for e in x : e.b][0]
+    ("local.x.*.b[1]", [3, 4]),
+    ("local.x[*].b[0]", [1, 3]),  # [for e in x : e.b[0]]
+    ("local.x[*].b.0", [1, 3]),
+    ("local.y.*.0", [1, 3]),
+    ("local.y.*[0]", [1, 2]),
+    ("local.z.*.b.0.c", [1, 3]),
+    ("local.z[*].b[0].c", [1, 3]),
+    ("local.single.*.b", [[5, 6]]),  # a value that is not a list is wrapped in a one-element list
+    ("local.single[*].b", [[5, 6]]),
+    ("local.single.*.b.0", [5]),
+    ("local.single[*].b[0]", [5]),
+    ("local.str.*", ["app"]),
+    ("local.str[*]", ["app"]),
+    ("local.nothing.*", []),  # null becomes an empty list
+    ("local.nothing[*]", []),
+    ("local.nothing[*].b", []),
+]
+
+
+@pytest.mark.parametrize("src, expected", SPLAT_READINGS)
+def test_splat_readings_match_terraform(src: str, expected: Any) -> None:
+    assert evaluate_source(src, LegacyLocals()) == expected
+
+
+def test_attribute_only_splat_ends_at_a_bracket_index() -> None:
+    # terraform console: "Error: Unsupported attribute": .c applies to the tuple local.z[0].b
+    assert_error(evaluate_source("local.z.*.b[0].c", LegacyLocals()), "list has no attribute 'c'")
+
+
 # --- collections ---------------------------------------------------------------------------
 
 
@@ -329,7 +378,10 @@ def test_operators_with_unknown_operands() -> None:
     assert ev("data.x == 1") == DATA
     assert ev("[data.x] == [1]") == DATA
     assert ev("[data.x] == [1, 2]") is False
+    assert ev("[data.x, 1] == [1, 2]") is False  # a known mismatch decides despite the Unknown
+    assert ev("{ a = var.undeclared, b = data.x } == { a = 1, b = 2 }") == Unknown("undeclared undeclared")
     assert ev("true && data.x") == DATA
+    assert ev("var.undeclared || data.x") == Unknown("undeclared undeclared")  # the first Unknown
     assert ev("aws_security_group.a.id + 1") == Unknown("number of EntityRef")
     assert ev("aws_security_group.a == 1") == Unknown("comparison of an object")
 

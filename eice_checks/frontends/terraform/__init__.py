@@ -102,7 +102,7 @@ class TerraformFrontEnd:
         return values
 
     def _read_tfvars(self, path: str) -> Optional[dict[str, Any]]:
-        from .expressions import evaluate_source
+        from .expressions.evaluate import evaluate_source
 
         text = self.read_text(path, self.errors)
         if text is None:
@@ -149,7 +149,7 @@ class _NoReferences:
 
 def _cli_value(text: str) -> Any:
     """-var name=value: an HCL value when it parses as one (["a"], {k = 1}, 3), else the string itself."""
-    from .expressions import evaluate_source
+    from .expressions.evaluate import evaluate_source
 
     value = evaluate_source(text, _NoReferences())
     return text if is_unknown(value) else value

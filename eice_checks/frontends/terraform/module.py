@@ -16,7 +16,8 @@ from typing import Any, Callable, Iterator, Optional, Union
 
 from ...model.network import default_sg_key
 from ...model.values import EntityRef, Unknown, is_unknown
-from .expressions import Traversable, evaluate_source
+from .expressions.evaluate import evaluate_source
+from .expressions.scope import Traversable
 from .hcl import Attribute, Block, Body
 
 # Resource types whose ``id`` is the identity of a modelled entity.

@@ -1,0 +1,297 @@
+"""Syntax tree + Scope -> value: ``evaluate`` and ``evaluate_source``.
+
+Evaluation never raises: whatever cannot be known statically, and whatever Terraform would reject,
+becomes ``Unknown``. Failures are ``Unknown`` values whose reason starts with ``"error: "`` so that
+``try()`` and ``can()`` can tell a failure from a merely unknown value.
+"""
+from __future__ import annotations
+
+import math
+import operator
+from typing import Any, Callable, Iterator
+
+from eice_checks.model.values import Unknown
+
+from .conversions import (
+    ERROR, EvalError, Unknowable, as_bool, decide, equal, has_error, map_key, normalize, render, require_list,
+    to_bool, to_index, to_number, type_name, unknowable, unknowns,
+)
+from .functions import FUNCTIONS, UNKNOWN_ARGS_OK
+from .parser import parse_expression
+from .scope import Scope, Traversable
+from .syntax import (
+    Binary, Conditional, Expr, ForExpr, FunctionCall, GetAttr, HclExpressionError, Index, Literal, ObjectExpr,
+    Parens, Splat, SplatItem, Template, TemplateFor, TemplateIf, TemplateWrap, TupleExpr, Unary, Variable,
+)
+
+
+class _Env:
+    __slots__ = ("scope", "names")
+
+    def __init__(self, scope: Scope, names: dict[str, Any]) -> None:
+        self.scope = scope
+        self.names = names  # local names: for-expression variables and splat items
+
+    def bind(self, bindings: dict[str, Any]) -> _Env:
+        return _Env(self.scope, {**self.names, **bindings})
+
+
+def evaluate(expr: Expr, scope: Scope) -> Any:
+    """Value of a parsed expression; never raises (what cannot be known is Unknown)."""
+    return _eval(expr, _Env(scope, {}))
+
+
+def evaluate_source(src: str, scope: Scope) -> Any:
+    """Parse and evaluate; a syntax error yields Unknown("syntax: ...")."""
+    try:
+        expr = parse_expression(src)
+    except HclExpressionError as exc:
+        return Unknown(f"syntax: {exc.message} at offset {exc.offset}")
+    return evaluate(expr, scope)
+
+
+def _eval(node: Expr, env: _Env) -> Any:
+    try:
+        return _EVALUATORS[type(node)](node, env)
+    except Unknowable as exc:
+        return exc.value
+    except Exception as exc:  # never raise: a failure is confined to the node that failed
+        return Unknown(f"{ERROR}{exc}")
+
+
+def _eval_variable(node: Variable, env: _Env) -> Any:
+    if node.name in env.names:
+        return env.names[node.name]
+    return env.scope.resolve_root(node.name)
+
+
+def _eval_splat(node: Splat, env: _Env) -> Any:
+    source = _eval(node.source, env)
+    if isinstance(source, Traversable):
+        source = source.splat()
+    if isinstance(source, Unknown):
+        return source
+    items = [] if source is None else source if isinstance(source, list) else [source]
+    slot = _splat_name(node.slot)
+    return [_eval(node.each, env.bind({slot: item})) for item in items]
+
+
+def _splat_name(slot: int) -> str:
+    return f"\0splat{slot}"  # cannot clash with an identifier
+
+
+def _eval_object(node: ObjectExpr, env: _Env) -> dict[str, Any]:
+    return {map_key(_eval(key, env)): _eval(value, env) for key, value in node.items}
+
+
+def _eval_unary(node: Unary, env: _Env) -> Any:
+    value = _eval(node.operand, env)
+    if node.op == "!":
+        return not to_bool(value)
+    return -to_number(value)
+
+
+def _eval_binary(node: Binary, env: _Env) -> Any:
+    left, right = _eval(node.left, env), _eval(node.right, env)
+    if node.op in ("&&", "||"):
+        return _logical(node.op, as_bool(left), as_bool(right))
+    if node.op in ("==", "!="):
+        same = equal(left, right)
+        return same if isinstance(same, Unknown) else same == (node.op == "==")
+    return _ARITHMETIC[node.op](to_number(left), to_number(right))
+
+
+def _logical(op: str, left: bool | Unknown, right: bool | Unknown) -> bool | Unknown:
+    """&& and || answer when the known side decides, even if the other side is Unknown."""
+    return decide((left, right), decisive=op == "||")
+
+
+def _eval_conditional(node: Conditional, env: _Env) -> Any:
+    condition = as_bool(_eval(node.condition, env))
+    if condition is True:
+        return _eval(node.if_true, env)
+    if condition is False:
+        return _eval(node.if_false, env)
+    if_true, if_false = _eval(node.if_true, env), _eval(node.if_false, env)
+    return if_true if equal(if_true, if_false) is True else condition
+
+
+def _eval_call(node: FunctionCall, env: _Env) -> Any:
+    if node.name in _LAZY_FUNCTIONS:
+        return _LAZY_FUNCTIONS[node.name](node.args, env)
+    function = FUNCTIONS.get(node.name)
+    if function is None:
+        return Unknown(f"function {node.name}")
+    args = [_eval(arg, env) for arg in node.args]
+    if node.expand_final and args:
+        args.extend(require_list(args.pop(), "expansion"))
+    if node.name not in UNKNOWN_ARGS_OK:
+        for arg in args:
+            if isinstance(arg, Unknown):
+                return arg
+    try:
+        return function(*args)
+    except (Unknowable, EvalError):
+        raise
+    except Exception as exc:  # bad argument types and the like
+        raise EvalError(f"{node.name}: {exc}") from exc
+
+
+def _eval_for(node: ForExpr, env: _Env) -> Any:
+    collection = _eval(node.collection, env)
+    if node.key is None:
+        return [
+            _eval(node.value, inner)
+            for inner in _iterations(node.key_var, node.value_var, collection, env)
+            if _included(node.condition, inner)
+        ]
+    result: dict[str, Any] = {}
+    for inner in _iterations(node.key_var, node.value_var, collection, env):
+        if not _included(node.condition, inner):
+            continue
+        key = map_key(_eval(node.key, inner))
+        value = _eval(node.value, inner)
+        if node.group:
+            result.setdefault(key, []).append(value)
+        elif key in result:
+            raise EvalError(f"duplicate key {key!r} in for expression (use ... to group)")
+        else:
+            result[key] = value
+    return result
+
+
+def _iterations(key_var: str | None, value_var: str, collection: Any, env: _Env) -> Iterator[_Env]:
+    """One environment per element: lists by index, maps by sorted key, as Terraform does."""
+    if isinstance(collection, list):
+        pairs: Any = enumerate(collection)
+    elif isinstance(collection, dict):
+        pairs = sorted(collection.items())
+    else:
+        unknowable(collection, "iteration")
+        raise EvalError(f"cannot iterate over {type_name(collection)}")
+    for key, value in pairs:
+        yield env.bind({value_var: value} if key_var is None else {key_var: key, value_var: value})
+
+
+def _included(condition: Expr | None, env: _Env) -> bool:
+    """An Unknown filter makes the whole result Unknown: its length cannot be known."""
+    return condition is None or to_bool(_eval(condition, env))
+
+
+def _render_parts(parts: list[Expr], env: _Env) -> str:
+    out: list[str] = []
+    for part in parts:
+        if isinstance(part, TemplateIf):
+            chosen = part.then if to_bool(_eval(part.condition, env)) else part.otherwise
+            out.append(_render_parts(chosen, env))
+        elif isinstance(part, TemplateFor):
+            collection = _eval(part.collection, env)
+            for inner in _iterations(part.key_var, part.value_var, collection, env):
+                out.append(_render_parts(part.body, inner))
+        else:
+            out.append(render(_eval(part, env)))
+    return "".join(out)
+
+
+def _get_attr(obj: Any, name: str) -> Any:
+    if isinstance(obj, Traversable):
+        return obj.get_attr(name)
+    if isinstance(obj, dict):
+        if name in obj:
+            return obj[name]
+        raise EvalError(f"no attribute {name!r}")
+    unknowable(obj, f"attribute {name}")
+    raise EvalError(f"{type_name(obj)} has no attribute {name!r}")
+
+
+def _index(obj: Any, key: Any) -> Any:
+    if isinstance(obj, Unknown):
+        return obj
+    if isinstance(key, Unknown):
+        return key
+    if isinstance(obj, Traversable):
+        return obj.get_index(key)
+    if isinstance(obj, list):
+        position = to_index(key)
+        if position >= len(obj):
+            raise EvalError(f"index {position} out of range for a list of {len(obj)}")
+        return obj[position]
+    if isinstance(obj, dict):
+        name = map_key(key)
+        if name not in obj:
+            raise EvalError(f"no key {name!r}")
+        return obj[name]
+    unknowable(obj, "index")
+    raise EvalError(f"cannot index {type_name(obj)}")
+
+
+_EVALUATORS: dict[type, Callable[[Any, _Env], Any]] = {
+    Literal: lambda node, env: node.value,
+    Template: lambda node, env: _render_parts(node.parts, env),
+    TemplateWrap: lambda node, env: _eval(node.expr, env),
+    Parens: lambda node, env: _eval(node.expr, env),
+    Variable: _eval_variable,
+    GetAttr: lambda node, env: _get_attr(_eval(node.obj, env), node.name),
+    Index: lambda node, env: _index(_eval(node.obj, env), _eval(node.key, env)),
+    Splat: _eval_splat,
+    SplatItem: lambda node, env: env.names[_splat_name(node.slot)],
+    TupleExpr: lambda node, env: [_eval(item, env) for item in node.items],
+    ObjectExpr: _eval_object,
+    FunctionCall: _eval_call,
+    Unary: _eval_unary,
+    Binary: _eval_binary,
+    Conditional: _eval_conditional,
+    ForExpr: _eval_for,
+}
+
+
+def _divide(a: int | float, b: int | float) -> int | float:
+    if b == 0:
+        raise EvalError("division by zero")
+    if isinstance(a, int) and isinstance(b, int) and a % b == 0:
+        return a // b
+    return normalize(a / b)
+
+
+def _modulo(a: int | float, b: int | float) -> int | float:
+    """Remainder with the sign of the dividend, as Terraform computes it."""
+    if b == 0:
+        raise EvalError("modulo by zero")
+    if isinstance(a, int) and isinstance(b, int):
+        remainder = abs(a) % abs(b)
+        return -remainder if a < 0 else remainder
+    return normalize(math.fmod(a, b))
+
+
+_ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
+    "+": lambda a, b: normalize(a + b),
+    "-": lambda a, b: normalize(a - b),
+    "*": lambda a, b: normalize(a * b),
+    "/": _divide,
+    "%": _modulo,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def _fn_try(args: list[Expr], env: _Env) -> Any:
+    for arg in args:
+        value = _eval(arg, env)
+        if not has_error(value):
+            return value
+    raise EvalError("try: no argument could be evaluated")
+
+
+def _fn_can(args: list[Expr], env: _Env) -> Any:
+    if len(args) != 1:
+        raise EvalError("can: exactly one argument is required")
+    value = _eval(args[0], env)
+    if has_error(value):
+        return False
+    return next(unknowns(value), True)
+
+
+# These receive their argument expressions unevaluated: they must observe failures, not suffer them.
+_LAZY_FUNCTIONS: dict[str, Callable[[list[Expr], _Env], Any]] = {"try": _fn_try, "can": _fn_can}
