@@ -191,7 +191,6 @@ WORKER = """
 import json, os, sys, time
 from eice_checks.config import Config
 from eice_checks.engine import run
-os.chdir(sys.argv[1])
 start = time.perf_counter()
 report = run(["."], Config())
 print(json.dumps({"seconds": time.perf_counter() - start, "findings": len(report.findings),
@@ -200,9 +199,10 @@ print(json.dumps({"seconds": time.perf_counter() - start, "findings": len(report
 
 
 def time_in_fresh_interpreter(package_parent: Path, folder: Path) -> dict:
-    """Scan ``folder`` with the eice_checks package found in ``package_parent``, in a new interpreter."""
+    """Scan ``folder`` with the eice_checks package found in ``package_parent``, in a new interpreter
+    started in ``folder`` (``python -c`` puts its working directory first on the import path)."""
     env = {**os.environ, "PYTHONPATH": str(package_parent)}
-    proc = subprocess.run([sys.executable, "-c", WORKER, str(folder)], env=env, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", WORKER], cwd=folder, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"the scan with {package_parent} failed:\n{proc.stderr.strip()[-2000:]}")
     return json.loads(proc.stdout)

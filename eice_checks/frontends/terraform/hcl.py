@@ -22,6 +22,7 @@ _WATCHED_ABOVE = 64 * 1024
 _LOGGED_UP_TO = 128 * 1024
 _EXCERPT = 24  # characters of the offending text quoted in a message
 _CHUNK = 1 << 20  # bytes handed to the parser per read
+_MAX_BLOCK_DEPTH = 100  # Terraform nests blocks a few levels deep; deeper is hostile input
 
 
 class HclFileError(Exception):
@@ -141,40 +142,61 @@ class _Reader:
             return self.text[node.start_byte:node.end_byte]
         return self.data[node.start_byte:node.end_byte].decode("utf-8", "surrogateescape")
 
-    def _column(self, node: Any) -> int:
-        row_start = node.start_byte - node.start_point[1]
+    def _column(self, node: Any, point: Any) -> int:
         if self.ascii:
-            return node.start_point[1] + 1
+            return point[1] + 1
+        row_start = node.start_byte - point[1]
         return len(self.data[row_start:node.start_byte].decode("utf-8", "surrogateescape")) + 1
 
     def file_body(self, root: Any) -> Body:
-        inner = next((c for c in root.children if c.type == "body"), None)
-        return self._body(inner) if inner is not None else Body()
+        cursor = root.walk()
+        if cursor.goto_first_child():
+            while cursor.node.type != "body":
+                if not cursor.goto_next_sibling():
+                    return Body()
+            return self._body(cursor, 0)
+        return Body()
 
-    def _body(self, node: Any) -> Body:
+    # A cursor walks the tree without building a list of every node's children, and only blocks
+    # and bodies are entered: expressions are taken whole, as text.
+    def _body(self, cursor: Any, depth: int) -> Body:
+        """The body under ``cursor``; the cursor is back on it afterwards."""
         body = Body()
-        for child in node.children:
-            kind = child.type
+        if not cursor.goto_first_child():
+            return body
+        while True:
+            node = cursor.node
+            kind = node.type
             if kind == "attribute":
-                name = self._slice(child.child(0))
-                expression = child.child(child.child_count - 1)
-                body.attributes[name] = Attribute(name, self._slice(expression).strip(), child.start_point[0] + 1,
-                                                  column=self._column(child))
+                name = self._slice(node.child(0))
+                point = node.start_point
+                body.attributes[name] = Attribute(name, self._slice(node.child(node.child_count - 1)).strip(),
+                                                  point[0] + 1, column=self._column(node, point))
             elif kind == "block":
-                body.blocks.append(self._block(child))
+                body.blocks.append(self._block(cursor, depth))
+            if not cursor.goto_next_sibling():
+                break
+        cursor.goto_parent()
         return body
 
-    def _block(self, node: Any) -> Block:
-        children = node.children
-        labels, inner = [], None
-        for child in children[1:]:
+    def _block(self, cursor: Any, depth: int) -> Block:
+        node = cursor.node
+        point = node.start_point
+        if depth >= _MAX_BLOCK_DEPTH:
+            raise HclFileError(f"blocks nested more than {_MAX_BLOCK_DEPTH} deep", point[0] + 1, point[1] + 1)
+        cursor.goto_first_child()
+        block_type = self._slice(cursor.node)
+        labels: list[str] = []
+        body = None
+        while cursor.goto_next_sibling():
+            child = cursor.node
             kind = child.type
             if kind == "body":
-                inner = child
+                body = self._body(cursor, depth + 1)
             elif kind in ("string_lit", "identifier"):
                 labels.append(self._label(child))
-        return Block(self._slice(children[0]), labels, self._body(inner) if inner is not None else Body(),
-                     node.start_point[0] + 1, column=self._column(node))
+        cursor.goto_parent()
+        return Block(block_type, labels, body or Body(), point[0] + 1, column=self._column(node, point))
 
     def _label(self, node: Any) -> str:
         text = self._slice(node)

@@ -6,6 +6,8 @@ becomes ``Unknown``. Failures are ``Unknown`` values whose reason starts with ``
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import math
 import operator
 from typing import Any, Callable, Iterator
@@ -43,11 +45,20 @@ def evaluate(expr: Expr, scope: Scope) -> Any:
 
 def evaluate_source(src: str, scope: Scope) -> Any:
     """Parse and evaluate; a syntax error yields Unknown("syntax: ...")."""
-    try:
-        expr = parse_expression(src)
-    except HclExpressionError as exc:
-        return Unknown(f"syntax: {exc.message} at offset {exc.offset}")
+    expr = _parsed(src)
+    if isinstance(expr, HclExpressionError):
+        return Unknown(f"syntax: {expr.message} at offset {expr.offset}")
     return evaluate(expr, scope)
+
+
+@lru_cache(maxsize=1 << 16)
+def _parsed(src: str) -> Expr | HclExpressionError:
+    """Each expression text is parsed once: a module's attributes are evaluated again for every
+    instance and every caller, and syntax trees are never changed by evaluation."""
+    try:
+        return parse_expression(src)
+    except HclExpressionError as exc:
+        return exc
 
 
 def _eval(node: Expr, env: _Env) -> Any:
