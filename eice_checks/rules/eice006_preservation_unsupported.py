@@ -9,9 +9,9 @@ from .wording import mode_phrase, preserve_property
 
 
 def check(analysis: Analysis) -> Iterator[Finding]:
-    for endpoint in analysis.model.endpoints:
+    for endpoint in analysis.active_endpoints():
         ip_type = endpoint.ip_address_type
-        if endpoint.instance_count == 0 or endpoint.preserve_client_ip is not True or ip_type not in ("dualstack", "ipv6"):
+        if endpoint.preserve_client_ip is not True or ip_type not in ("dualstack", "ipv6"):
             continue
         where = endpoint.preserve_location if endpoint.preserve_explicit else (endpoint.ip_address_type_location or endpoint.location)
         prop = preserve_property(endpoint)
