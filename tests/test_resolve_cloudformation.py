@@ -12,6 +12,7 @@ from helpers import FIXTURES, expected_markers, found, scan
 
 STACKS = FIXTURES / "resolve" / "cloudformation"
 JOINED_LISTS = FIXTURES / "resolve" / "cfn_joined_list_exports"
+DUALSTACK = FIXTURES / "resolve" / "dualstack_endpoint_both_tools"
 PARAMETERS = FIXTURES / "resolve" / "cfn_parameters"
 
 
@@ -45,6 +46,23 @@ def test_lists_exported_as_joined_text_keep_each_element():
     # the partner's group is a parameter without a value: that element stays unknown, the list is not complete
     assert targets["PassPartnerAgent"].security_groups.keys == ("network.yaml#BaselineMonitoringSg",)
     assert targets["PassPartnerAgent"].security_groups.complete is False
+
+
+def test_a_dualstack_endpoint_is_fixed_with_what_each_tool_offers():
+    # CloudFormation's endpoint has no IP address type setting, the subnet decides: the fix is an
+    # IPv4-only subnet or preservation off. Terraform can also ask for an IPv4 endpoint.
+    report = scan(DUALSTACK)
+    assert report.errors == []
+    assert found(report) == {("EICE006", "network.yaml", 52, "FailEndpoint"),
+                             ("EICE006", "main.tf", 44, "aws_ec2_instance_connect_endpoint.fail_this")}
+    assert {(r, f, line) for r, f, line, _ in found(report)} == expected_markers(DUALSTACK)
+    messages = {f.file: f.message for f in report.findings}
+    cloudformation, terraform = messages["network.yaml"], messages["main.tf"]
+    assert "it takes the type of its subnet PrivateSubnet, which has IPv4 and IPv6 CIDRs" in cloudformation
+    assert cloudformation.endswith("Fix: set PreserveClientIp = false; if the clients' addresses must be preserved, "
+                                   "place it in a subnet that has only IPv4 CIDRs instead.")
+    assert not any(setting in cloudformation for setting in ("IpAddressType", "ip_address_type", "IP address type"))
+    assert 'set ip_address_type = "ipv4" (provider 6.20 or later)' in terraform
 
 
 @pytest.mark.parametrize("parameters", [
