@@ -91,7 +91,7 @@ def test_findings_inside_downloaded_modules_point_at_the_call_in_the_users_code(
     related = {f.resource: f.related for f in report.findings}
     assert related["module.eice.aws_ec2_instance_connect_endpoint.this"] == (".terraform/modules/eice/main.tf:26",)
     assert related["module.app.aws_instance.this"][-1] == ".terraform/modules/app.sg/main.tf:19"
-    assert related["module.worker.aws_instance.worker"][-1] == ".terraform/modules/worker.worker_sg/main.tf:19"
+    assert related["module.worker.aws_instance.worker"][-1] == ".terraform/modules/worker.worker_sg/main.tf:20"
     assert not any(r.endswith(":33") for r in related["module.worker.aws_instance.batch"])
     # the model keeps the places inside the modules; only findings are pointed at the calls
     (endpoint,) = report.scanned.model.endpoints
