@@ -18,7 +18,8 @@ def check(analysis: Analysis) -> Iterator[Finding]:
         subnet_only = "place it in a subnet that has only IPv4 CIDRs"
         if endpoint.tool == "cloudformation":
             # AWS::EC2::InstanceConnectEndpoint has no property for the type: the subnet always decides
-            kind = f"is a {ip_type} endpoint (like every CloudFormation endpoint, it takes {endpoint.ip_address_type_derived or 'the type of its subnet'})"
+            derived = endpoint.ip_address_type_derived or "the type of its subnet"
+            kind = f"is a {ip_type} endpoint (like every CloudFormation endpoint, it takes {derived})"
             alternative = subnet_only
         elif endpoint.ip_address_type_derived:
             kind = (f"is a {ip_type} endpoint (no IP address type is set, so it takes "

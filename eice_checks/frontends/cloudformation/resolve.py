@@ -41,6 +41,7 @@ class SplitElements(list):
         super().__init__(items)
         self.uncertain_from = uncertain_from
 
+
 # Resource types whose Ref / GetAtt give the identity of a modelled entity.
 _REF_KINDS = {
     "AWS::EC2::SecurityGroup": "sg", "AWS::EC2::VPC": "vpc", "AWS::EC2::Subnet": "subnet",
