@@ -1,16 +1,17 @@
 """Scan, analyse, run the enabled rules: the whole job, independent of how results are shown."""
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Optional
+from typing import Iterable, Optional
 
 from .analysis.findings import Finding, severity_rank
 from .analysis.paths import Analysis
 from .config import Config
 from .frontends.common import InputError
-from .model.network import Model
+from .model.network import Location, Model
 from .rules import CATALOG
 from .scan import ScanInputs, ScanResult, scan
 
@@ -41,7 +42,23 @@ def run(paths: list[str], config: Config, inputs: Optional[ScanInputs] = None) -
             findings.update(rule.check(analysis))
         except Exception as exc:  # a bug in one rule must not hide the others' findings
             errors.append(InputError("<eice-checks>", f"internal error in {rule.id}: {type(exc).__name__}: {exc}"))
-    return Report(sorted(collapse_instances(findings, scanned.model)), errors, scanned, config)
+    collapsed = collapse_instances(findings, scanned.model)
+    return Report(sorted(relocate_downloaded(collapsed, scanned.downloaded)), errors, scanned, config)
+
+
+def relocate_downloaded(findings: Iterable[Finding], downloaded: dict[str, Location]) -> list[Finding]:
+    """A finding inside a module that `terraform init` downloaded points at the module call in the
+    user's own code (nobody edits the downloaded copy); the place inside the module goes into
+    ``related``. Local modules are the user's code: their findings stay where they are."""
+    result = []
+    for finding in findings:
+        call = downloaded.get(os.path.normpath(os.path.dirname(finding.file)))
+        if call is None:
+            result.append(finding)
+        else:
+            result.append(replace(finding, file=call.file, line=call.line,
+                                  related=finding.related + (f"{finding.file}:{finding.line}",)))
+    return result
 
 
 _INDEX = re.compile(r'\[(?:\d+|"[^"]*")\]')

@@ -9,7 +9,7 @@ from .frontends.cloudformation import Template, TemplateError, add_templates, lo
 from .frontends.cloudformation.loader import load_json
 from .frontends.common import InputError
 from .model.builder import ModelBuilder
-from .model.network import Model
+from .model.network import Location, Model
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 # Folders that hold no sources of the user's own: VCS data, dependencies, provider caches, and build
@@ -42,6 +42,9 @@ class ScanResult:
     candidates: int  # files that looked like sources
     read: int  # of those, files read and used
     missing: list[str] = field(default_factory=list)  # paths given that do not exist
+    # directory of a module `terraform init` downloaded -> the module call in the user's own code it
+    # comes from (the outermost one, for modules that downloaded modules call)
+    downloaded: dict[str, Location] = field(default_factory=dict)
 
 
 def display_path(path: str) -> str:
@@ -142,6 +145,7 @@ def scan(paths: list[str], inputs: Optional[ScanInputs] = None) -> ScanResult:
     errors: list[InputError] = []
     builder = ModelBuilder()
     candidates = read = 0
+    downloaded: dict[str, Location] = {}
 
     templates: list[Template] = []
     planned_dirs: set[str] = set()
@@ -178,4 +182,5 @@ def scan(paths: list[str], inputs: Optional[ScanInputs] = None) -> ScanResult:
         terraform_front_end.add(sources.modules, planned=planned_dirs)
         candidates += sum(len(files) for d, files in sources.modules.items() if d not in planned_dirs)
         read += terraform_front_end.read
-    return ScanResult(builder.finish(), errors, candidates, read, sources.missing)
+        downloaded = {d: Location(*origin) for d, origin in terraform_front_end.downloaded.items()}
+    return ScanResult(builder.finish(), errors, candidates, read, sources.missing, downloaded)

@@ -4,15 +4,16 @@ Each folder under tests/fixtures/precision is a pattern from real repositories t
 false error: rules added from outside a group's own resource (registry modules, nested stacks,
 rules stacks, ignore_changes), catch-all internal rules and directly reachable bastions taken for
 endpoint targets, VPC ranges associated elsewhere, the same endpoint seen twice (a plan beside its
-source, a SAM build copy), dynamic references, conditional rules, transforms, override files, and
-modules with a file or variables file that could not be read.
+source, a SAM build copy), dynamic references, conditional rules, transforms, override files,
+modules with a file or variables file that could not be read, and endpoints whose count or
+condition cannot be evaluated.
 """
 from __future__ import annotations
 
 import pytest
 
 from eice_checks.adapters.cli import main
-from helpers import FIXTURES, scan
+from helpers import FIXTURES, expected_markers, found, scan
 
 PRECISION = FIXTURES / "precision"
 UNREADABLE = {  # folders holding a file that cannot be read on purpose: reported, and nothing concluded
@@ -26,6 +27,18 @@ def test_no_error_or_warning(folder):
     report = scan(PRECISION / folder)
     assert [(f.rule, f.file, f.line, f.resource) for f in report.findings if f.severity != "info"] == []
     assert [(e.file, e.message) for e in report.errors] == UNREADABLE.get(folder, [])
+
+
+@pytest.mark.parametrize("folder, expected", [
+    ("tf_endpoint_count_not_known", {("EICE007", "main.tf", 41, "aws_ec2_instance_connect_endpoint.fail_main")}),
+    ("cfn_endpoint_condition_not_known", {("EICE007", "template.yaml", 31, "FailSharedEndpoint")}),
+])
+def test_an_endpoint_that_may_not_exist_is_not_judged_by_any_rule(folder, expected):
+    # the count / Condition depends on a variable without a value or a data source: no EICE004,
+    # EICE006 or EICE007 on it, while the endpoint that certainly exists still gets its note
+    report = scan(PRECISION / folder)
+    assert found(report) == expected
+    assert {(r, f, line) for r, f, line, _ in found(report)} == expected_markers(PRECISION / folder)
 
 
 def test_one_file_of_a_module_is_read_with_its_directory(capsys, monkeypatch):

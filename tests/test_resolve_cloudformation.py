@@ -11,6 +11,8 @@ from eice_checks.scan import ScanInputs
 from helpers import FIXTURES, expected_markers, found, scan
 
 STACKS = FIXTURES / "resolve" / "cloudformation"
+JOINED_LISTS = FIXTURES / "resolve" / "cfn_joined_list_exports"
+DUALSTACK = FIXTURES / "resolve" / "dualstack_endpoint_both_tools"
 PARAMETERS = FIXTURES / "resolve" / "cfn_parameters"
 
 
@@ -24,6 +26,43 @@ def test_defaults_conditions_mappings_and_imports():
     assert app.subnets == ("network.yaml#PrivateSubnet",)
     endpoint = next(e for e in report.scanned.model.endpoints if e.address == "Endpoint")
     assert endpoint.preserve_client_ip is False  # !If [IsProd, true, false] with Environment = dev
+
+
+def test_lists_exported_as_joined_text_keep_each_element():
+    # network.yaml exports subnet and security group lists as !Join [",", [!Ref A, !Ref B]]; app.yaml
+    # takes them apart with !Select [i, !Split [",", !ImportValue ...]] or uses the !Split as a list
+    report = scan(JOINED_LISTS)
+    assert report.errors == []
+    assert {(r, f, line) for r, f, line, _ in found(report)} == expected_markers(JOINED_LISTS)
+    assert found(report) == {("EICE002", "app.yaml", 40, "FailApp")}
+    model = report.scanned.model
+    (endpoint,) = model.endpoints
+    assert endpoint.subnet == "network.yaml#PrivateSubnetB"  # element 1 of the joined subnet list
+    targets = {t.address: t for t in model.targets}
+    assert targets["FailApp"].subnets == ("network.yaml#PrivateSubnetA",)
+    assert targets["FailApp"].security_groups.keys == ("network.yaml#BaselineSshSg", "network.yaml#BaselineMonitoringSg")
+    assert targets["FailApp"].security_groups.complete
+    assert targets["PassWorkerTemplate"].subnets == ("network.yaml#PrivateSubnetA", "network.yaml#PrivateSubnetB")
+    # the partner's group is a parameter without a value: that element stays unknown, the list is not complete
+    assert targets["PassPartnerAgent"].security_groups.keys == ("network.yaml#BaselineMonitoringSg",)
+    assert targets["PassPartnerAgent"].security_groups.complete is False
+
+
+def test_a_dualstack_endpoint_is_fixed_with_what_each_tool_offers():
+    # CloudFormation's endpoint has no IP address type setting, the subnet decides: the fix is an
+    # IPv4-only subnet or preservation off. Terraform can also ask for an IPv4 endpoint.
+    report = scan(DUALSTACK)
+    assert report.errors == []
+    assert found(report) == {("EICE006", "network.yaml", 52, "FailEndpoint"),
+                             ("EICE006", "main.tf", 44, "aws_ec2_instance_connect_endpoint.fail_this")}
+    assert {(r, f, line) for r, f, line, _ in found(report)} == expected_markers(DUALSTACK)
+    messages = {f.file: f.message for f in report.findings}
+    cloudformation, terraform = messages["network.yaml"], messages["main.tf"]
+    assert "it takes the type of its subnet PrivateSubnet, which has IPv4 and IPv6 CIDRs" in cloudformation
+    assert cloudformation.endswith("Fix: set PreserveClientIp = false; if the clients' addresses must be preserved, "
+                                   "place it in a subnet that has only IPv4 CIDRs instead.")
+    assert not any(setting in cloudformation for setting in ("IpAddressType", "ip_address_type", "IP address type"))
+    assert 'set ip_address_type = "ipv4" (provider 6.20 or later)' in terraform
 
 
 @pytest.mark.parametrize("parameters", [

@@ -71,6 +71,33 @@ def test_downloaded_remote_module_is_followed_and_a_missing_one_is_unknown():
     assert [e.address for e in report.scanned.model.endpoints] == ["module.endpoint.aws_ec2_instance_connect_endpoint.this"]
 
 
+def test_findings_inside_downloaded_modules_point_at_the_call_in_the_users_code():
+    folder = RESOLVE / "remote_module_findings"
+    report = scan(folder)
+    assert report.errors == []
+    assert found(report) == {
+        # the endpoint in the registry module "eice" leaves preservation to the provider's default
+        ("EICE007", "main.tf", 13, "module.eice.aws_ec2_instance_connect_endpoint.this"),
+        # the world-open rule is in "sg", a registry module that the registry module "app" calls:
+        # the outermost call, in the user's main.tf
+        ("EICE005", "main.tf", 21, "module.app.aws_instance.this"),
+        ("EICE003", "main.tf", 45, "aws_instance.legacy"),
+        # a registry module called from the user's own local module: that call
+        ("EICE005", "modules/worker/main.tf", 9, "module.worker.aws_instance.worker"),
+        # the local module's own resources keep their place inside it
+        ("EICE002", "modules/worker/main.tf", 33, "module.worker.aws_instance.batch"),
+    }
+    assert {(r, f, line) for r, f, line, _ in found(report)} == expected_markers(folder)
+    related = {f.resource: f.related for f in report.findings}
+    assert related["module.eice.aws_ec2_instance_connect_endpoint.this"] == (".terraform/modules/eice/main.tf:26",)
+    assert related["module.app.aws_instance.this"][-1] == ".terraform/modules/app.sg/main.tf:19"
+    assert related["module.worker.aws_instance.worker"][-1] == ".terraform/modules/worker.worker_sg/main.tf:20"
+    assert not any(r.endswith(":33") for r in related["module.worker.aws_instance.batch"])
+    # the model keeps the places inside the modules; only findings are pointed at the calls
+    (endpoint,) = report.scanned.model.endpoints
+    assert endpoint.location.file == ".terraform/modules/eice/main.tf"
+
+
 def test_plan_json_resolves_values_known_after_apply_through_the_configuration():
     report = scan(RESOLVE / "plan")
     assert report.errors == []

@@ -72,7 +72,8 @@ class Analysis:
 
     # -- entities -------------------------------------------------------------------------------
     def active_endpoints(self) -> list[Endpoint]:
-        """Endpoints known to be created (a count or condition that cannot be evaluated leaves them out)."""
+        """Endpoints known to be created: the ones the scan judges. A count, for_each or condition that
+        cannot be evaluated leaves an endpoint out; every rule about endpoints reports only on these."""
         return [e for e in self.model.endpoints if isinstance(e.instance_count, int) and e.instance_count >= 1]
 
     def groups(self, keys: tuple[str, ...]) -> Optional[list[SecurityGroup]]:

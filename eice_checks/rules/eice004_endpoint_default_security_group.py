@@ -9,9 +9,9 @@ from .wording import ports_short, sg_property
 
 
 def check(analysis: Analysis) -> Iterator[Finding]:
-    for endpoint in analysis.model.endpoints:
+    for endpoint in analysis.active_endpoints():
         sgs = endpoint.security_groups
-        if endpoint.instance_count == 0 or not sgs.complete or not (sgs.defaulted or not sgs.keys):
+        if not sgs.complete or not (sgs.defaulted or not sgs.keys):
             continue
         where = sgs.location if sgs.given and sgs.location else endpoint.location
         prop = sg_property(endpoint)

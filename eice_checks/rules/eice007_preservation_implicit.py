@@ -9,8 +9,8 @@ from .wording import mode_phrase, preserve_property
 
 
 def check(analysis: Analysis) -> Iterator[Finding]:
-    for endpoint in analysis.model.endpoints:
-        if endpoint.preserve_explicit or endpoint.instance_count == 0:
+    for endpoint in analysis.active_endpoints():
+        if endpoint.preserve_explicit:
             continue
         prop = preserve_property(endpoint)
         # Keep the current behaviour, unless it is one AWS rejects (EICE006): then off is the only choice.

@@ -64,6 +64,38 @@ def test_string_functions():
     assert isinstance(r.resolve({"Fn::Select": [5, ["a"]]}), Unknown)
 
 
+def test_split_of_a_joined_list_gives_back_each_element():
+    r = resolver()
+    sg, vpc = EntityRef("sg", "t.yaml#Sg"), EntityRef("vpc", "t.yaml#Vpc")
+    joined = {"Fn::Join": [",", [{"Ref": "Sg"}, "sg-literal", {"Ref": "Vpc"}]]}
+    assert isinstance(r.resolve(joined), Unknown)  # as text it is known only at deploy time
+    assert r.resolve({"Fn::Split": [",", joined]}) == [sg, "sg-literal", vpc]
+    assert r.resolve({"Fn::Select": [2, {"Fn::Split": [",", joined]}]}) == vpc
+    # Fn::Sub builds such lists too; a join of joins is one list; one reference alone is itself
+    assert r.resolve({"Fn::Split": [",", {"Fn::Sub": "${Sg},${Vpc}"}]}) == [sg, vpc]
+    nested = {"Fn::Join": [",", [joined, {"Fn::Join": [",", ["a", "b"]]}]]}
+    assert r.resolve({"Fn::Split": [",", nested]}) == [sg, "sg-literal", vpc, "a", "b"]
+    assert r.resolve({"Fn::Sub": "${Sg}"}) == sg
+    assert r.resolve({"Fn::Join": ["", [{"Ref": "Sg"}]]}) == sg
+
+
+def test_unknown_parts_of_a_joined_list_stay_unknown():
+    r = resolver()
+    sg = EntityRef("sg", "t.yaml#Sg")
+    joined = {"Fn::Join": [",", [{"Ref": "Sg"}, {"Ref": "NoDefault"}, "sg-after"]]}
+    elements = r.resolve({"Fn::Split": [",", joined]})
+    assert elements == [sg, Unknown("parameter NoDefault has no default"), "sg-after"]
+    assert r.resolve({"Fn::Select": [0, {"Fn::Split": [",", joined]}]}) == sg
+    assert r.resolve({"Fn::Select": [1, {"Fn::Split": [",", joined]}]}) == Unknown("parameter NoDefault has no default")
+    # the unknown text may hold commas itself: what follows it is in the list, at no known position
+    assert isinstance(r.resolve({"Fn::Select": [2, {"Fn::Split": [",", joined]}]}), Unknown)
+    # a reference glued to text is not the entity; a separator an id may hold splits nothing known
+    assert isinstance(r.resolve({"Fn::Select": [0, {"Fn::Split": [",", {"Fn::Sub": "x-${Sg},y"}]}]}), Unknown)
+    assert r.resolve({"Fn::Select": [1, {"Fn::Split": [",", {"Fn::Sub": "x-${Sg},y"}]}]}) == "y"
+    assert isinstance(r.resolve({"Fn::Select": [0, {"Fn::Split": ["-", {"Fn::Join": ["-", [{"Ref": "Sg"}, "b"]]}]}]}), Unknown)
+    assert isinstance(r.resolve({"Fn::Select": [1, {"Fn::Split": [",,", joined]}]}), Unknown)
+
+
 def test_if_on_an_undeclared_condition_is_known_only_when_both_branches_agree():
     r = resolver()
     assert r.resolve({"Fn::If": ["C", "10.0.0.0/8", "10.0.0.0/8"]}) == "10.0.0.0/8"

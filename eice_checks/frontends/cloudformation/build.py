@@ -11,7 +11,7 @@ from ...model.network import Endpoint, Location, Peer, SecurityGroup, SgList, Sg
 from ...model.values import EntityRef, Unknown, is_unknown
 from ..common import TARGET_TAG, display_name, target_tag_flag
 from .loader import LineDict
-from .resolve import NO_VALUE, Resolver, Template
+from .resolve import NO_VALUE, Resolver, Template, exposed
 
 TOOL = "cloudformation"
 # Which property carries the peer of a rule, by direction; "SourceSecurityGroupName" names a group
@@ -52,14 +52,14 @@ class TemplateBuilder:
             resource_type = str(resource.get("Type"))
             if resource_type in _NESTED_STACKS and self._exists(logical_id) is not False:
                 # groups passed to a nested stack may get rules there, which this scan does not read
-                self.b.hand_out(self._value(self.t.properties(logical_id), "Parameters"), always=True)
+                self.b.hand_out(exposed(self._value(self.t.properties(logical_id), "Parameters")), always=True)
             handler = self._handlers.get(resource_type)
             if handler and self._exists(logical_id) is not False:
                 handler(logical_id, self.t.properties(logical_id), self._loc(self.t.resources.line_of(logical_id)))
         outputs = self.t.body.get("Outputs")
         for output in outputs.values() if isinstance(outputs, dict) else ():
             if isinstance(output, dict) and "Value" in output:
-                self.b.hand_out(self.r.resolve(output["Value"]), always=False)
+                self.b.hand_out(exposed(self.r.resolve(output["Value"])), always=False)
 
     # -- helpers --------------------------------------------------------------------------------
     def _loc(self, line: int) -> Location:

@@ -21,6 +21,27 @@ class _NoValue:
 
 NO_VALUE = _NoValue()
 
+
+@dataclass(frozen=True)
+class JoinedText(Unknown):
+    """Text joined from values that are not all known strings (``!Join [",", [!Ref SubnetA, !Ref
+    SubnetB]]``, ``!Sub "${SubnetA},${SubnetB}"``): as a string it is unknown, but ``Fn::Split`` gives
+    back its elements, so a list that crosses stacks as one export keeps each element's identity.
+    ``pieces`` are literal strings and opaque values (EntityRef or Unknown), in order."""
+
+    pieces: tuple = ()
+
+
+class SplitElements(list):
+    """``Fn::Split`` of a JoinedText that holds unknown text: the elements it shows are there, but an
+    unknown text may hold separators of its own, so positions from ``uncertain_from`` on may shift
+    and the list may have more elements than it shows."""
+
+    def __init__(self, items: list, uncertain_from: int) -> None:
+        super().__init__(items)
+        self.uncertain_from = uncertain_from
+
+
 # Resource types whose Ref / GetAtt give the identity of a modelled entity.
 _REF_KINDS = {
     "AWS::EC2::SecurityGroup": "sg", "AWS::EC2::VPC": "vpc", "AWS::EC2::Subnet": "subnet",
@@ -189,25 +210,25 @@ class Resolver:
             arg, variables = arg[0], arg[1]
         if not isinstance(arg, str):
             return Unknown("Fn::Sub of a non-string")
-        unknown: list[Unknown] = []
+        pieces: list[Any] = []
+        position = 0
+        for match in _SUB_VARIABLE.finditer(arg):
+            pieces += [arg[position:match.start()], self._sub_variable(match.group(1).strip(), variables)]
+            position = match.end()
+        return _joined(pieces + [arg[position:]])
 
-        def substitute(match: re.Match) -> str:
-            name = match.group(1).strip()
-            if name.startswith("!"):
-                return "${" + name[1:] + "}"
-            if name in variables:
-                value = self.resolve(variables[name])
-            elif "." in name:
-                value = self._get_att(name.split(".", 1))
-            else:
-                value = self._ref(name)
-            if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-                return str(value)
-            unknown.append(value if is_unknown(value) else Unknown(f"${{{name}}} is not a string"))
-            return ""
-
-        result = _SUB_VARIABLE.sub(substitute, arg)
-        return unknown[0] if unknown else result
+    def _sub_variable(self, name: str, variables: dict[str, Any]) -> Any:
+        if name.startswith("!"):
+            return "${" + name[1:] + "}"
+        if name in variables:
+            value = self.resolve(variables[name])
+        elif "." in name:
+            value = self._get_att(name.split(".", 1))
+        else:
+            value = self._ref(name)
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value)
+        return value if isinstance(value, (EntityRef, Unknown)) else Unknown(f"${{{name}}} is not a string")
 
     def _if(self, arg: Any) -> Any:
         if not (isinstance(arg, list) and len(arg) == 3):
@@ -264,9 +285,12 @@ class Resolver:
         if not (isinstance(arg, list) and len(arg) == 2):
             return Unknown("malformed Fn::Join")
         separator, items = self.resolve(arg[0]), self.resolve(arg[1])
-        if isinstance(separator, str) and isinstance(items, list) and all(isinstance(i, str) for i in items):
-            return separator.join(items)
-        return _first_unknown(separator, items, *(items if isinstance(items, list) else [])) or Unknown("Fn::Join of unresolved values")
+        if isinstance(separator, str) and isinstance(items, list):
+            pieces: list[Any] = []
+            for index, item in enumerate(items):
+                pieces += ([separator] if index else []) + [item]
+            return _joined(pieces)
+        return _first_unknown(separator, items) or Unknown("Fn::Join of unresolved values")
 
     def _select(self, arg: Any) -> Any:
         if not (isinstance(arg, list) and len(arg) == 2):
@@ -279,8 +303,10 @@ class Resolver:
             position = int(index)
         except (TypeError, ValueError):
             return Unknown("Fn::Select with an unresolved index")
-        if isinstance(items, list) and 0 <= position < len(items):
+        if isinstance(items, list) and 0 <= position < getattr(items, "uncertain_from", len(items)):
             return items[position]
+        if isinstance(items, SplitElements):
+            return Unknown("Fn::Select past an unknown part of a joined list")
         return Unknown("Fn::Select out of range or of an unresolved list")
 
     def _split(self, arg: Any) -> Any:
@@ -289,6 +315,8 @@ class Resolver:
         separator, text = self.resolve(arg[0]), self.resolve(arg[1])
         if isinstance(separator, str) and separator and isinstance(text, str):
             return text.split(separator)
+        if isinstance(separator, str) and separator and isinstance(text, JoinedText):
+            return _split_joined(text.pieces, separator)
         return _first_unknown(separator, text) or Unknown("Fn::Split of an unresolved value")
 
     def _find_in_map(self, arg: Any) -> Any:
@@ -320,6 +348,18 @@ class Resolver:
             return Unknown("Fn::Cidr of unresolved or invalid input")
 
 
+def exposed(value: Any) -> Any:
+    """``value`` with each joined text replaced by the list of its pieces: what ids leave a template
+    (an output, a nested stack's parameters) when lists are passed on as joined strings."""
+    if isinstance(value, JoinedText):
+        return [exposed(p) for p in value.pieces]
+    if isinstance(value, list):
+        return [exposed(v) for v in value]
+    if isinstance(value, dict):
+        return {k: exposed(v) for k, v in value.items()}
+    return value
+
+
 def parameter_text(value: Any) -> str:
     """Parameter values are strings; CloudFormation reads a YAML boolean default as "true"/"false"."""
     return str(value).lower() if isinstance(value, bool) else str(value)
@@ -331,5 +371,78 @@ def _as_text(value: Any) -> str:
 
 
 def _first_unknown(*values: Any) -> Optional[Unknown]:
-    """The first Unknown among function arguments: passed on as is, it keeps its reason and kind."""
-    return next((v for v in values if is_unknown(v)), None)
+    """The first Unknown among function arguments, passed on with its reason and kind (a joined text
+    inside another function's result is just unknown text)."""
+    first = next((v for v in values if is_unknown(v)), None)
+    return Unknown(first.reason, first.computed) if isinstance(first, JoinedText) else first
+
+
+# Characters no resource id or name of a modelled entity holds (sg-0abc, subnet-0abc, a launch
+# configuration's name): a separator made of them cannot occur inside one.
+_NOT_IN_IDS = frozenset(",;| \t\n")
+
+
+def _joined(values: list[Any]) -> Any:
+    """Text made of ``values`` (Fn::Join, Fn::Sub): a string when all are known text, the one value
+    it consists of, else a JoinedText of its pieces (adjacent literals merged, joined texts inside
+    spliced in)."""
+    pieces: list[Any] = []
+    for value in values:
+        for piece in value.pieces if isinstance(value, JoinedText) else [value]:
+            if isinstance(piece, (int, float)) and not isinstance(piece, bool):
+                piece = str(piece)
+            elif not isinstance(piece, (str, EntityRef, Unknown)):
+                piece = Unknown("Fn::Join of a value that is not text")
+            if isinstance(piece, str) and pieces and isinstance(pieces[-1], str):
+                pieces[-1] += piece
+            elif piece != "":
+                pieces.append(piece)
+    if all(isinstance(p, str) for p in pieces):
+        return "".join(pieces)
+    if len(pieces) == 1:
+        return pieces[0]  # !Sub "${AppSg}" is !Ref AppSg
+    unknown = next((p for p in pieces if isinstance(p, Unknown)), None)
+    if unknown is not None:
+        return JoinedText(unknown.reason, unknown.computed, tuple(pieces))
+    return JoinedText("text joined from resource ids, known at deploy time", True, tuple(pieces))
+
+
+def _split_joined(pieces: tuple, separator: str) -> list[Any]:
+    """Fn::Split of a JoinedText, element by element: a literal is split, a reference is one whole
+    element (or part of one), unknown text may hold separators itself."""
+    elements: list[Any] = []
+    current: list[Any] = []
+    uncertain_from: Optional[int] = None
+    atomic_refs = set(separator) <= _NOT_IN_IDS
+    for piece in pieces:
+        if isinstance(piece, str):
+            first, *rest = piece.split(separator)
+            current.append(first)
+            for chunk in rest:
+                elements.append(_element(current))
+                current = [chunk]
+            continue
+        if not (isinstance(piece, EntityRef) and atomic_refs) and uncertain_from is None:
+            uncertain_from = len(elements) + 1  # this element is unknown; the ones after may shift
+            if len(separator) > 1:  # a separator may begin inside the unknown text and end after it
+                return SplitElements(elements + [Unknown("Fn::Split of unknown text")], uncertain_from)
+        current.append(piece if isinstance(piece, EntityRef) and atomic_refs else _plain(piece))
+    elements.append(_element(current))
+    return elements if uncertain_from is None else SplitElements(elements, uncertain_from)
+
+
+def _element(parts: list[Any]) -> Any:
+    """One element of a split joined text: its text, the one reference it consists of, or Unknown."""
+    parts = [p for p in parts if p != ""]
+    if all(isinstance(p, str) for p in parts):
+        return "".join(parts)
+    if len(parts) == 1:
+        return parts[0]
+    return next((p for p in parts if isinstance(p, Unknown)), None) or Unknown("text built from a resource id")
+
+
+def _plain(value: Any) -> Any:
+    """An opaque piece as an element: an entity's id as text is not the entity itself."""
+    if isinstance(value, Unknown):
+        return value
+    return Unknown(f"{getattr(value, 'label', '') or 'a resource id'} split by a separator an id may hold", computed=True)

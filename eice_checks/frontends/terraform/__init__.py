@@ -29,6 +29,9 @@ class TerraformFrontEnd:
         self.errors = errors
         self.inputs = inputs
         self.read = 0
+        # directory of a downloaded module -> (file, line) of the module call in the user's code it
+        # comes from: findings inside it point there (see engine.relocate_downloaded)
+        self.downloaded: dict[str, tuple[str, int]] = {}
         self._sources: dict[str, Any] = {}
         self._unavailable = False
 
@@ -48,6 +51,8 @@ class TerraformFrontEnd:
                 loader = ModuleLoader(self.parse_directory, directory, self._root_variables(directory))
                 for instance in ModuleInstance(source, loader).walk():
                     ModuleBuilder(instance, self.builder).build()
+                    if instance.origin is not None:
+                        self.downloaded.setdefault(instance.source.directory, instance.origin)
             except Exception as exc:  # a bug must cost one module, never the scan or a traceback
                 self.errors.append(InputError(directory, f"internal error while reading the module: {type(exc).__name__}: {exc}"))
 

@@ -51,6 +51,13 @@ class ModuleCall:
     file: str
     line: int
 
+    @property
+    def local_source(self) -> Optional[str]:
+        """The path of a local module (``source = "./..."``); None for a remote one, which only
+        ``terraform init`` brings (into .terraform/modules)."""
+        source = _literal_string(self.body.attributes.get("source"))
+        return source if source and source.startswith(("./", "../")) else None
+
 
 @dataclass
 class ModuleSource:
@@ -119,9 +126,8 @@ class ModuleSource:
     def local_sources(self) -> Iterator[str]:
         """Directories of the local modules this one calls (``source = "./..."``)."""
         for call in self.calls.values():
-            source = _literal_string(call.body.attributes.get("source"))
-            if source and source.startswith(("./", "../")):
-                yield os.path.normpath(os.path.join(self.directory, source))
+            if call.local_source:
+                yield os.path.normpath(os.path.join(self.directory, call.local_source))
 
 
 @dataclass
@@ -172,9 +178,8 @@ class ModuleLoader:
         self._downloaded = _downloaded_modules(root)
 
     def source_for(self, caller: "ModuleInstance", call: ModuleCall, key: str) -> Optional[ModuleSource]:
-        source = _literal_string(call.body.attributes.get("source"))
-        if source and source.startswith(("./", "../")):
-            return self.parse_directory(os.path.normpath(os.path.join(caller.source.directory, source)))
+        if call.local_source:
+            return self.parse_directory(os.path.normpath(os.path.join(caller.source.directory, call.local_source)))
         downloaded = self._downloaded.get(key)  # `terraform init` fetched it
         return self.parse_directory(downloaded) if downloaded else None
 
@@ -182,7 +187,8 @@ class ModuleLoader:
 class ModuleInstance:
     def __init__(self, source: ModuleSource, loader: ModuleLoader, prefix: str = "", call_key: str = "",
                  inputs: Optional[dict[str, Callable[[], Any]]] = None, depth: int = 0,
-                 ancestors: tuple[str, ...] = (), count_location: Optional[tuple[str, int]] = None) -> None:
+                 ancestors: tuple[str, ...] = (), count_location: Optional[tuple[str, int]] = None,
+                 origin: Optional[tuple[str, int]] = None) -> None:
         self.source = source
         self.loader = loader
         self.prefix = prefix  # "" for the root, "module.net." for a child
@@ -191,6 +197,9 @@ class ModuleInstance:
         self.depth = depth
         self.ancestors = ancestors + (source.directory,)  # module directories on the call stack
         self.count_location = count_location  # the count/for_each of the nearest call that expanded
+        # For a downloaded module (and the modules it calls): (file, line) of the outermost module call
+        # in the user's own code, where findings inside it point. None for the user's own modules.
+        self.origin = origin
         self.scope_key = f"{loader.root}::{prefix}" if prefix else loader.root
         self._cache: dict[tuple[int, str], Any] = {}
         self._active: set[tuple[int, str]] = set()
@@ -286,8 +295,10 @@ class ModuleInstance:
                       if name not in ("source", "version", "count", "for_each", "providers", "depends_on")}
             counted = call.body.attributes.get("count") or call.body.attributes.get("for_each")
             location = (call.file, counted.line) if counted else self.count_location
+            origin = self.origin or (None if call.local_source else (call.file, call.line))
             instances.append((address, _instance_key(bindings), ModuleInstance(
-                source, self.loader, f"{address}.", call_key, inputs, self.depth + 1, self.ancestors, location)))
+                source, self.loader, f"{address}.", call_key, inputs, self.depth + 1, self.ancestors, location,
+                origin)))
         return instances
 
     def _input(self, attribute: Attribute, bindings: Bindings) -> Callable[[], Any]:
