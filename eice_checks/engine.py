@@ -56,7 +56,7 @@ def relocate_downloaded(findings: Iterable[Finding], downloaded: dict[str, Locat
         if call is None:
             result.append(finding)
         else:
-            result.append(replace(finding, file=call.file, line=call.line,
+            result.append(replace(finding, file=call.file, line=call.line, column=call.column,
                                   related=finding.related + (f"{finding.file}:{finding.line}",)))
     return result
 

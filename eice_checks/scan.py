@@ -5,8 +5,6 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from .frontends.cloudformation import Template, TemplateError, add_templates, load_template, looks_like_template
-from .frontends.cloudformation.loader import load_json
 from .frontends.common import InputError
 from .model.builder import ModelBuilder
 from .model.network import Location, Model
@@ -107,6 +105,8 @@ def _unreadable(path: str, errors: list[InputError], message: str, quiet: bool) 
 
 
 def _starts_like_a_source(path: str) -> bool:
+    from .frontends.cloudformation import looks_like_template
+
     try:
         with open(path, "rb") as handle:
             head = handle.read(64 * 1024).decode("latin-1")
@@ -123,6 +123,7 @@ def _add_plan(path: str, text: str, builder: ModelBuilder, errors: list[InputErr
     """A Terraform plan JSON file (terraform show -json): added to the model (True), or not a plan (False)."""
     if not _looks_like_plan(text):
         return False
+    from .frontends.cloudformation.loader import TemplateError, load_json
     from .frontends.terraform.plan import add_plan  # only for plans: it loads the Terraform evaluator
 
     try:
@@ -147,8 +148,10 @@ def scan(paths: list[str], inputs: Optional[ScanInputs] = None) -> ScanResult:
     candidates = read = 0
     downloaded: dict[str, Location] = {}
 
-    templates: list[Template] = []
+    templates: list[Any] = []
     planned_dirs: set[str] = set()
+    if sources.templates:  # imported only when needed: start-up stays lean for Terraform-only scans
+        from .frontends.cloudformation import TemplateError, add_templates, load_template
     for path in sources.templates:
         text = read_text(path, errors, quiet=True)
         if text is None:
@@ -170,10 +173,11 @@ def scan(paths: list[str], inputs: Optional[ScanInputs] = None) -> ScanResult:
             read += 1
             template.parameter_values = inputs.parameters
             templates.append(template)
-    add_templates(templates, builder, errors)
+    if templates:
+        add_templates(templates, builder, errors)
 
     if sources.modules:
-        from .frontends.terraform import TerraformFrontEnd, TerraformInputs  # lazily: imports hcl2/lark
+        from .frontends.terraform import TerraformFrontEnd, TerraformInputs  # lazily: loads the HCL grammar
 
         terraform_inputs = TerraformInputs(inputs.var_files, inputs.variables)
         terraform_front_end = TerraformFrontEnd(read_text, builder, errors, terraform_inputs)

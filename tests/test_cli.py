@@ -76,7 +76,7 @@ def test_github_annotations(capsys, monkeypatch):
 
 def test_github_levels_and_escaping(capsys, monkeypatch):
     _, out, _ = run_cli(capsys, EICE002_TF.parent.parent / "EICE007" / "terraform", monkeypatch, "--format", "github", ".")
-    assert out.splitlines()[0].startswith("::notice file=main.tf,line=23,title=EICE007::")
+    assert out.splitlines()[0].startswith("::notice file=main.tf,line=23,col=1,title=EICE007::")
     from eice_checks.adapters.report_machine import github_command
     assert github_command("warning", "a,b:c.tf", 3, "T", "50% done\nnext") == "::warning file=a%2Cb%3Ac.tf,line=3,title=T::50%25 done%0Anext"
 

@@ -40,7 +40,7 @@ def github_command(level: str, file: str, line: int | None, title: str, message:
 
 def render_github(report: Report) -> str:
     """One workflow command per finding and per unreadable file; GitHub turns them into PR annotations."""
-    lines = [github_command(_GITHUB_LEVELS[f.severity], f.file, f.line, f.rule, f"{f.resource}: {f.message}")
+    lines = [github_command(_GITHUB_LEVELS[f.severity], f.file, f.line, f.rule, f"{f.resource}: {f.message}", f.column)
              for f in report.findings]
     lines += [github_command("error", e.file, e.line, "eice-checks", f"could not read: {e.message}", e.column)
               for e in report.errors]

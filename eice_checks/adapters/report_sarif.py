@@ -51,7 +51,7 @@ def render_sarif(report: Report) -> str:
             "message": {"text": f"{f.resource}: {f.message}"},
             "locations": [{"physicalLocation": {
                 "artifactLocation": {"uri": _uri(f.file), "uriBaseId": "%SRCROOT%"},
-                "region": {"startLine": f.line},
+                "region": _region(f.line, f.column),
             }}],
             "partialFingerprints": {"eiceFinding/v1": fingerprint},
         })

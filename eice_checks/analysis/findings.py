@@ -20,9 +20,11 @@ class Finding:
     severity: str = field(compare=False)
     message: str = field(compare=False)
     related: tuple[str, ...] = field(default=(), compare=False)
+    column: int = field(default=0, compare=False)  # 1-based, in characters; 0 when not known
 
     def as_dict(self) -> dict:
         return {"rule": self.rule, "severity": self.severity, "file": self.file, "line": self.line,
+                **({"column": self.column} if self.column else {}),
                 "resource": self.resource, "message": self.message, "related": list(self.related)}
 
 

@@ -21,6 +21,7 @@ ALL_PORTS = (0, 65535)
 class Location:
     file: str
     line: int
+    column: int = field(default=0, compare=False)  # 1-based, in characters; 0 when not known
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ class ModuleBuilder:
             handler = self._handlers.get(resource.type)
             if handler is not None:
                 for instance in self.m.resource_instances_or_placeholder(resource):
-                    handler(instance, Location(resource.file, resource.line))
+                    handler(instance, Location(resource.file, resource.line, resource.column))
         self._hand_out_groups()
 
     def _hand_out_groups(self) -> None:
@@ -77,7 +77,7 @@ class ModuleBuilder:
     @staticmethod
     def _attr_loc(r: ResourceInstance, body: Body, name: str, fallback: Location) -> Location:
         attribute = body.attributes.get(name)
-        return Location(attribute.file or r.resource.file, attribute.line) if attribute else fallback
+        return Location(attribute.file or r.resource.file, attribute.line, attribute.column) if attribute else fallback
 
     def _sg_list(self, r: ResourceInstance, body: Body, names: tuple[str, ...], fallback: Location) -> SgList:
         present = [n for n in names if n in body.attributes]
@@ -135,7 +135,7 @@ class ModuleBuilder:
             for block in body.blocks:
                 if block.generates != direction:
                     continue
-                location = Location(block.file or r.resource.file, block.line)
+                location = Location(block.file or r.resource.file, block.line, block.column)
                 if block.type == "dynamic":
                     self._dynamic_rules(key, direction, r, block.body, location)
                 else:
@@ -163,7 +163,7 @@ class ModuleBuilder:
 
     def _rules_from_attribute(self, key: str, direction: str, r: ResourceInstance) -> None:
         value = self._value(r, direction)
-        loc = self._attr_loc(r, r.resource.body, direction, Location(r.resource.file, r.resource.line))
+        loc = self._attr_loc(r, r.resource.body, direction, Location(r.resource.file, r.resource.line, r.resource.column))
         if not isinstance(value, list):
             self.b.mark_incomplete(key)
             return
@@ -297,7 +297,7 @@ class ModuleBuilder:
             ip_address_type=ip_type,
             ip_address_type_location=self._attr_loc(r, body, "ip_address_type", loc),
             instance_count=1 if r.exists else Unknown("count/for_each is not known"),
-            count_location=(Location(r.resource.file, count_attr.line) if count_attr
+            count_location=(Location(r.resource.file, count_attr.line, count_attr.column) if count_attr
                             else Location(*self.m.count_location) if self.m.count_location else None),
             resource_address=r.base_address,
         ))

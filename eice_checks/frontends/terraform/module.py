@@ -38,6 +38,7 @@ class Resource:
     body: Body
     file: str
     line: int
+    column: int = 0
 
     @property
     def address(self) -> str:
@@ -102,7 +103,7 @@ class ModuleSource:
 
     def _add_block(self, path: str, block: Block) -> None:
         if block.type == "resource" and len(block.labels) == 2:
-            resource = Resource(block.labels[0], block.labels[1], block.body, path, block.line)
+            resource = Resource(block.labels[0], block.labels[1], block.body, path, block.line, block.column)
             self.resources[resource.address] = resource
         elif block.type == "variable" and block.labels:
             self.variables[block.labels[0]] = block.body.attributes.get("default")
