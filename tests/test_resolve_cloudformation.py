@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from eice_checks.adapters.cli import main
+from eice_checks.analysis.paths import Analysis
 from eice_checks.frontends.cloudformation.parameters import ParameterError, parse_parameters
 from eice_checks.frontends.cloudformation.resolve import STACK_NAME, Exports
 from eice_checks.scan import ScanInputs
@@ -57,3 +58,21 @@ def test_stack_name_exports_match_only_when_unambiguous():
     assert exports.find("VpcId") is None
     exports.add(f"legacy-{STACK_NAME}-VpcId", lambda: "vpc-b")
     assert exports.find("legacy-network-VpcId") is None  # fits both patterns: ambiguous, so unknown
+
+
+ASG_MIXED = FIXTURES / "resolve" / "cfn_asg_mixed_instances_policy"
+
+
+def test_auto_scaling_groups_place_the_launch_templates_of_their_overrides_and_by_name():
+    report = scan(ASG_MIXED)
+    assert report.errors == []
+    assert {(r, f, line) for r, f, line, _ in found(report)} == expected_markers(ASG_MIXED)
+    assert found(report) == {("EICE001", "template.yaml", 44, "Endpoint")}
+    model = report.scanned.model
+    assert {t.address: t.subnets for t in model.targets} == {
+        "FailBatch": ("template.yaml#BatchSubnet",),  # LaunchTemplateName
+        "FailBatchArm64": ("template.yaml#BatchSubnet",),  # an override's LaunchTemplateSpecification
+        "PassBastion": ("template.yaml#PublicSubnet",),
+        "PassBastionArm64": ("template.yaml#PublicSubnet",),  # with a public address: no EICE003
+    }
+    assert {p.target.address: p.egress[22] for p in Analysis(model).paths} == {"FailBatch": False, "FailBatchArm64": False}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from eice_checks.adapters.cli import main
+from eice_checks.analysis.paths import Analysis
 from eice_checks.scan import ScanInputs
 from helpers import FIXTURES, expected_markers, found, scan
 
@@ -169,3 +170,81 @@ def test_a_plan_without_its_source_points_into_the_plan_and_concludes_less(tmp_p
     instance = next(t for t in report.scanned.model.targets if t.address == 'module.app["blue"].aws_instance.this[0]')
     assert instance.security_groups.complete is False
     assert instance.security_groups.location.file == "plan.json"
+
+
+ASG_MIXED = RESOLVE / "tf_asg_mixed_instances_policy"
+
+
+def test_auto_scaling_groups_place_the_launch_templates_of_their_mixed_instances_policy():
+    report = scan(ASG_MIXED)
+    assert report.errors == []
+    assert {(r, f, line) for r, f, line, _ in found(report)} == expected_markers(ASG_MIXED)
+    # the batch group's templates are out of the endpoint's reach (one finding on the endpoint); the
+    # bastions, placed in a public subnet, are reached directly and not judged (no EICE003 on them)
+    assert found(report) == {("EICE001", "main.tf", 50, "aws_ec2_instance_connect_endpoint.this")}
+    model = report.scanned.model
+    assert {t.address: t.subnets for t in model.targets} == {
+        "aws_launch_template.pass_app": (".#aws_subnet.app[0]", ".#aws_subnet.app[1]"),
+        "aws_launch_template.fail_batch": (".#aws_subnet.batch",),  # named by launch_template_name
+        "aws_launch_template.fail_batch_arm64": (".#aws_subnet.batch",),  # an override's own template
+        "aws_launch_template.pass_bastion": (".#aws_subnet.public",),
+        "aws_launch_template.pass_bastion_arm64": (".#aws_subnet.public",),
+    }
+    assert {p.target.address: p.egress[22] for p in Analysis(model).paths} == {
+        "aws_launch_template.pass_app": True,
+        "aws_launch_template.fail_batch": False,
+        "aws_launch_template.fail_batch_arm64": False,
+    }
+
+
+def test_a_group_places_templates_and_configurations_of_other_modules(tmp_path):
+    (tmp_path / "main.tf").write_text("""
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+}
+resource "aws_subnet" "private" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "10.0.2.0/24"
+}
+module "workers" {
+  source = "./workers"
+}
+resource "aws_autoscaling_group" "workers" {
+  min_size            = 1
+  max_size            = 2
+  vpc_zone_identifier = [aws_subnet.private.id]
+  mixed_instances_policy {
+    launch_template {
+      launch_template_specification {
+        launch_template_id = module.workers.launch_template_id
+      }
+    }
+  }
+}
+resource "aws_launch_configuration" "legacy" {
+  name          = "legacy"
+  image_id      = "ami-1"
+  instance_type = "t3.micro"
+}
+resource "aws_autoscaling_group" "legacy" {
+  min_size             = 1
+  max_size             = 2
+  vpc_zone_identifier  = [aws_subnet.private.id]
+  launch_configuration = aws_launch_configuration.legacy.name
+}
+""")
+    (tmp_path / "workers").mkdir()
+    (tmp_path / "workers" / "main.tf").write_text("""
+resource "aws_launch_template" "this" {
+  image_id = "ami-1"
+}
+output "launch_template_id" {
+  value = aws_launch_template.this.id
+}
+""")
+    model = scan(tmp_path).scanned.model
+    assert {t.address: t.subnets for t in model.targets} == {
+        "module.workers.aws_launch_template.this": (".#aws_subnet.private",),
+        "aws_launch_configuration.legacy": (".#aws_subnet.private",),  # by its name, which is its id
+    }
+

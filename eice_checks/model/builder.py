@@ -10,6 +10,7 @@ from .network import (
 )
 from .values import EntityRef, Unknown, is_unknown
 
+_LAUNCH_KINDS = ("launch_template", "launch_configuration")
 _PROTOCOLS = {"-1": "all", "all": "all", "tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp",
               "icmp": "icmp", "1": "icmp", "icmpv6": "icmpv6", "58": "icmpv6"}
 
@@ -60,6 +61,8 @@ class ModelBuilder:
         self._egress_declared: set[str] = set()
         self._vpc_cidrs: list[tuple[str, Any]] = []
         self._subnet_ipv6: list[tuple[Any, bool]] = []
+        self._placements: list[tuple[Any, list[Any], str, bool]] = []
+        self._launch_names: dict[str, list[tuple[str, str]]] = {}
 
     # -- declarations -------------------------------------------------------------------------
     def add_vpc(self, vpc: Vpc) -> None:
@@ -101,6 +104,16 @@ class ModelBuilder:
         """A rule whose group cannot be resolved may belong to any group of its template/module."""
         self._incomplete_scopes.add(f"{scope}#")
 
+    def name_launch_source(self, key: str, name: Any, scope: str) -> None:
+        """The name a launch template or configuration is created with, for groups that name it."""
+        if isinstance(name, str) and name:
+            self._launch_names.setdefault(name, []).append((scope, key))
+
+    def place(self, launched: Any, subnets: list[Any], scope: str, by_name: bool = False) -> None:
+        """An Auto Scaling group of ``scope`` launches ``launched`` (a launch template or configuration:
+        a reference or literal id, or its name when ``by_name``) into ``subnets``."""
+        self._placements.append((launched, subnets, scope, by_name))
+
     def note_unattributed_rule(self) -> None:
         """A rule for a group that cannot be resolved (a parameter, a module input): it may add to any
         group whose id the scan hands out (see ``hand_out``)."""
@@ -132,6 +145,7 @@ class ModelBuilder:
                 subnet.cidr_v6 = Unknown("IPv6 CIDR associated separately", computed=certain)
         self._attach_rules()
         self._apply_cloudformation_default_egress()
+        self._apply_placements()
         for endpoint in self.model.endpoints:
             endpoint.vpc = self._vpc_of(endpoint.subnet, endpoint.security_groups.keys)
             if endpoint.ip_address_type is None:
@@ -182,6 +196,30 @@ class ModelBuilder:
         for group in self.model.security_groups.values():
             if group.tool == "cloudformation" and group.key not in self._egress_declared and not group.assumed:
                 group.egress.extend(_allow_all_egress(group))
+
+    def _apply_placements(self) -> None:
+        """Auto Scaling groups place the instances of their launch templates/configurations: those
+        targets take the group's subnets (before any their network interfaces name)."""
+        placed: dict[str, list[Any]] = {}
+        for launched, subnets, scope, by_name in self._placements:
+            for key in self._launched_keys(launched, scope, by_name):
+                placed.setdefault(key, []).extend(subnets)
+        for target in self.model.targets:
+            if target.kind not in ("launch template", "launch configuration") or target.key not in placed:
+                continue
+            keys = [entity_key(s, "subnet") for s in placed[target.key] if s is not None]
+            known = tuple(dict.fromkeys(k for k in keys if isinstance(k, str)))
+            target.subnets = known + tuple(s for s in target.subnets if s not in known)
+            target.subnets_complete = target.subnets_complete and all(isinstance(k, str) for k in keys)
+
+    def _launched_keys(self, launched: Any, scope: str, by_name: bool) -> list[str]:
+        if by_name:  # names are unique per region: the one of the group's own scope, else the only one
+            found = self._launch_names.get(launched, []) if isinstance(launched, str) else []
+            local = [key for s, key in found if s == scope]
+            return local or ([found[0][1]] if len(found) == 1 else [])
+        if isinstance(launched, EntityRef):
+            return [launched.key] if launched.kind in _LAUNCH_KINDS else []
+        return [launched] if isinstance(launched, str) and launched else []  # a literal id
 
     def _vpc_of(self, subnet_key: Any, group_keys: tuple[str, ...]) -> Union[str, Unknown]:
         subnet = self.model.subnets.get(subnet_key) if isinstance(subnet_key, str) else None

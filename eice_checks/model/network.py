@@ -2,8 +2,8 @@
 
 Front ends (CloudFormation, Terraform) fill it through ``ModelBuilder``; ``ModelBuilder.finish``
 applies the semantics that decide real outcomes once, in one place: the per-tool default egress of
-security groups, the VPC default security group of endpoints that name none, and the VPC of
-resources that only say it indirectly. Rules never see a file format.
+security groups, the VPC default security group of endpoints that name none, the subnets Auto
+Scaling groups place launch templates in, and the VPC of resources that only say it indirectly. Rules never see a file format.
 """
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from ...model.builder import (
 from ...model.network import Endpoint, Location, Peer, SecurityGroup, SgList, SgRule, Subnet, Target, Vpc, default_sg_key
 from ...model.values import EntityRef, Unknown, is_unknown
 from ..common import TARGET_TAG, display_name, target_tag_flag
-from .hcl import Body
+from .hcl import Block, Body
 from .module import Bindings, ModuleInstance, ResourceInstance
 
 TOOL = "terraform"
@@ -35,10 +35,9 @@ class ModuleBuilder:
             "aws_ec2_instance_connect_endpoint": self._endpoint, "aws_instance": self._instance,
             "aws_launch_template": self._launch_template, "aws_launch_configuration": self._launch_configuration,
             "aws_network_interface": self._network_interface, "aws_eip": self._elastic_ip,
-            "aws_eip_association": self._elastic_ip,
+            "aws_eip_association": self._elastic_ip, "aws_autoscaling_group": self._auto_scaling_group,
         }
         self._attachments_unresolved = False
-        self._asg_subnets = self._subnets_of_auto_scaling_groups()
         self._eni_attachments = self._network_interface_attachments()
 
     def build(self) -> None:
@@ -85,6 +84,53 @@ class ModuleBuilder:
             return SgList((), True, given=False, location=fallback)
         values = [v for v in (self._value(r, n, body) for n in present) if v is not None]
         return security_group_list(values, self._attr_loc(r, body, present[0], fallback))
+
+    def _block_values(self, r: ResourceInstance, body: Body, name: str, bindings: Optional[Bindings] = None) -> list[Any]:
+        """The nested blocks ``name`` of ``body`` as values, in the shape a plan gives them: each a dict of
+        its attributes' values and its own nested blocks; a dynamic block expanded, or Unknown when its
+        elements cannot be listed. A plan (or attributes-as-blocks) has them as an attribute already."""
+        if name in body.attributes:
+            value = self._value(r, name, body, bindings)
+            return value if isinstance(value, list) else [value]
+        values: list[Any] = []
+        for block in body.blocks:
+            if block.generates != name:
+                continue
+            if block.type != "dynamic":
+                values.append(self._block_tree(r, block.body, bindings))
+                continue
+            contents = self._dynamic_contents(r, block, bindings)
+            if contents is None:
+                values.append(Unknown(f"dynamic {name} block"))
+            else:
+                values.extend(self._block_tree(r, content, content_bindings) for content, content_bindings in contents)
+        return values
+
+    def _block_tree(self, r: ResourceInstance, body: Body, bindings: Optional[Bindings]) -> dict:
+        tree = {name: self._value(r, name, body, bindings) for name in body.attributes}
+        for name in dict.fromkeys(b.generates for b in body.blocks):
+            tree[name] = self._block_values(r, body, name, bindings)
+        return tree
+
+    def _dynamic_contents(self, r: ResourceInstance, dynamic: Block,
+                          bindings: Optional[Bindings] = None) -> Optional[list[tuple[Body, Bindings]]]:
+        """``dynamic "x" { for_each = ...; content { ... } }``: the content with its iterator bound, once
+        per element; None when the elements cannot be listed."""
+        body = dynamic.body
+        items = self._value(r, "for_each", body, bindings)
+        contents = body.blocks_of("content")
+        iterator = body.attributes["iterator"].source.strip() if "iterator" in body.attributes else dynamic.generates
+        pairs: Optional[list[tuple[Any, Any]]] = None
+        if isinstance(items, dict):
+            pairs = list(items.items())
+        elif isinstance(items, list):  # over a set, each element is its own key
+            is_set = "for_each" in body.attributes and self.m.source.is_set(body.attributes["for_each"].source)
+            pairs = [(item, item) for item in items] if is_set else list(enumerate(items))
+        if pairs is None or len(contents) != 1:
+            return None
+        base = bindings or r.bindings
+        return [(contents[0].body, base.bind(iterator, {"key": item_key, "value": item_value}, json.dumps(item_key)))
+                for item_key, item_value in pairs]
 
     def _tagged(self, r: ResourceInstance) -> Optional[bool]:
         tag_maps = [self._value(r, "tags")]
@@ -137,29 +183,20 @@ class ModuleBuilder:
                     continue
                 location = Location(block.file or r.resource.file, block.line)
                 if block.type == "dynamic":
-                    self._dynamic_rules(key, direction, r, block.body, location)
+                    self._dynamic_rules(key, direction, r, block, location)
                 else:
                     self._add_rules(key, direction, r, block.body, location)
             if direction in body.attributes:  # attributes-as-blocks: ingress = [{...}]
                 self._rules_from_attribute(key, direction, r)
 
-    def _dynamic_rules(self, key: str, direction: str, r: ResourceInstance, dynamic: Body, loc: Location) -> None:
-        """``dynamic "ingress" { for_each = ...; content { ... } }``: one rule block per element."""
-        items = self._value(r, "for_each", dynamic)
-        contents = dynamic.blocks_of("content")
-        iterator = (dynamic.attributes["iterator"].source.strip() if "iterator" in dynamic.attributes else direction)
-        pairs: Optional[list[tuple[Any, Any]]] = None
-        if isinstance(items, dict):
-            pairs = list(items.items())
-        elif isinstance(items, list):  # over a set, each element is its own key
-            is_set = "for_each" in dynamic.attributes and self.m.source.is_set(dynamic.attributes["for_each"].source)
-            pairs = [(item, item) for item in items] if is_set else list(enumerate(items))
-        if pairs is None or len(contents) != 1:
+    def _dynamic_rules(self, key: str, direction: str, r: ResourceInstance, dynamic: Block, loc: Location) -> None:
+        """One rule block per element of a ``dynamic "ingress"`` / ``dynamic "egress"`` block."""
+        contents = self._dynamic_contents(r, dynamic)
+        if contents is None:
             self.b.mark_incomplete(key)  # the rules cannot be listed: nothing is concluded from this group
             return
-        for item_key, item_value in pairs:
-            bindings = r.bindings.bind(iterator, {"key": item_key, "value": item_value}, json.dumps(item_key))
-            self._add_rules(key, direction, r, contents[0].body, loc, bindings=bindings)
+        for body, bindings in contents:
+            self._add_rules(key, direction, r, body, loc, bindings=bindings)
 
     def _rules_from_attribute(self, key: str, direction: str, r: ResourceInstance) -> None:
         value = self._value(r, direction)
@@ -333,7 +370,8 @@ class ModuleBuilder:
 
     def _launch_template(self, r: ResourceInstance, loc: Location) -> None:
         sgs = self._sg_list(r, r.resource.body, ("vpc_security_group_ids", "security_group_names"), loc)
-        subnets = list(self._asg_subnets.get(r.key, []))
+        self.b.name_launch_source(r.key, self._value(r, "name"), self.m.scope_key)
+        subnets: list[Any] = []
         flags = []
         for interface in r.resource.body.blocks_of("network_interfaces"):
             sgs = sgs.merged(self._sg_list(r, interface.body, ("security_groups",), loc))
@@ -343,7 +381,8 @@ class ModuleBuilder:
 
     def _launch_configuration(self, r: ResourceInstance, loc: Location) -> None:
         sgs = self._sg_list(r, r.resource.body, ("security_groups",), loc)
-        self._add_target(r, "launch configuration", loc, sgs, list(self._asg_subnets.get(r.key, [])))
+        self.b.name_launch_source(r.key, self._value(r, "name"), self.m.scope_key)
+        self._add_target(r, "launch configuration", loc, sgs, [])
 
     def _network_interface(self, r: ResourceInstance, loc: Location) -> None:
         sgs = self._sg_list(r, r.resource.body, ("security_groups",), loc)
@@ -352,18 +391,25 @@ class ModuleBuilder:
             sgs = sgs.merged(security_group_list([attached], sgs.location or loc))
         self._add_target(r, "network interface", loc, sgs, [self._value(r, "subnet_id")])
 
-    def _subnets_of_auto_scaling_groups(self) -> dict[str, list[Any]]:
-        """Auto Scaling groups place their launch template's instances: take the subnets from the group."""
-        result: dict[str, list[Any]] = {}
-        for r in self._instances_of("aws_autoscaling_group"):
-            subnets = self._value(r, "vpc_zone_identifier")
-            subnets = subnets if isinstance(subnets, list) else [Unknown("subnets not known")]
-            sources = [self._value(r, "id", b.body) for b in r.resource.body.blocks_of("launch_template")]
-            sources.append(self._value(r, "launch_configuration"))
-            for source in sources:
-                if isinstance(source, EntityRef):
-                    result.setdefault(source.key, []).extend(subnets)
-        return result
+    def _auto_scaling_group(self, r: ResourceInstance, loc: Location) -> None:
+        """The group places the instances of every launch template it names (``launch_template``, or
+        ``mixed_instances_policy``'s template and its overrides) or its launch configuration in its subnets."""
+        subnets = self._value(r, "vpc_zone_identifier")
+        subnets = subnets if isinstance(subnets, list) else [Unknown("subnets not known")]
+        body = r.resource.body
+        specs = [(spec.get("id"), spec.get("name")) for spec in _dicts(self._block_values(r, body, "launch_template"))]
+        for policy in _dicts(self._block_values(r, body, "mixed_instances_policy")):
+            for template in _dicts(policy.get("launch_template")):
+                for holder in [template, *_dicts(template.get("override"))]:
+                    specs += [(spec.get("launch_template_id"), spec.get("launch_template_name"))
+                              for spec in _dicts(holder.get("launch_template_specification"))]
+        for launched, name in specs:
+            if launched is not None:
+                self.b.place(launched, subnets, self.m.scope_key)
+            elif name is not None:
+                self.b.place(name, subnets, self.m.scope_key, by_name=True)
+        configuration = self._value(r, "launch_configuration")  # its id is its name
+        self.b.place(configuration, subnets, self.m.scope_key, by_name=isinstance(configuration, str))
 
     def _network_interface_attachments(self) -> dict[str, list[Any]]:
         """Groups attached to interfaces (an aws_network_interface, or an instance's primary one)."""
@@ -382,6 +428,10 @@ def _as_flag(value: Any) -> Optional[bool]:
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
     return value if isinstance(value, bool) else None
+
+
+def _dicts(values: Any) -> list[dict]:
+    return [v for v in values if isinstance(v, dict)] if isinstance(values, list) else []
 
 
 def _ignores_rule_changes(body: Body) -> bool:
