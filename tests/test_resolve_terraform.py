@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from eice_checks.adapters.cli import main
 from eice_checks.analysis.paths import Analysis
 from eice_checks.scan import ScanInputs
@@ -248,3 +250,133 @@ output "launch_template_id" {
         "aws_launch_configuration.legacy": (".#aws_subnet.private",),  # by its name, which is its id
     }
 
+
+PREFIX_LISTS = RESOLVE / "tf_prefix_list"
+
+
+def test_rules_naming_prefix_lists_of_the_scan_are_judged_by_their_cidrs():
+    report = scan(PREFIX_LISTS)
+    assert report.errors == []
+    assert {(r, f, line) for r, f, line, _ in found(report)} == expected_markers(PREFIX_LISTS)
+    assert found(report) == {
+        ("EICE003", "main.tf", 56, "aws_instance.fail_vpc_range_with_preservation"),
+        ("EICE005", "main.tf", 133, "aws_instance.fail_world_open"),
+        ("EICE003", "main.tf", 353, "aws_instance.fail_partner_ranges"),
+    }
+    messages = {f.resource: f.message for f in report.findings}
+    assert messages["aws_instance.fail_vpc_range_with_preservation"].startswith(
+        "aws_instance.fail_vpc_range_with_preservation (instance) admits tcp 22 from "
+        "aws_ec2_managed_prefix_list.admins (10.80.0.0/16) for aws_ec2_instance_connect_endpoint.main, ")
+    assert "also admits tcp 22 from aws_ec2_managed_prefix_list.anywhere (0.0.0.0/0)" in messages["aws_instance.fail_world_open"]
+    model = report.scanned.model
+    assert {p.name: (p.complete, sorted(str(c) for c in p.cidrs)) for p in model.prefix_lists.values()} == {
+        "aws_ec2_managed_prefix_list.admins": (True, ["10.80.0.0/16"]),
+        "aws_ec2_managed_prefix_list.offices": (True, ["198.51.100.0/24", "203.0.113.0/24"]),  # dynamic "entry"
+        "aws_ec2_managed_prefix_list.anywhere": (True, ["0.0.0.0/0"]),
+        "aws_ec2_managed_prefix_list.on_premises": (True, ["172.20.0.0/16"]),
+        "aws_ec2_managed_prefix_list.managed_elsewhere": (False, ["10.80.0.0/16"]),  # ignore_changes = [entry]
+        "aws_ec2_managed_prefix_list.with_shared_services": (False, ["10.80.0.0/16"]),  # an entry from a data source
+        "aws_ec2_managed_prefix_list.legacy_private": (True, ["10.81.10.0/24"]),
+        "aws_ec2_managed_prefix_list.eice_sources": (True, ["10.81.1.0/24"]),  # entry resources
+        "aws_ec2_managed_prefix_list.partners": (True, ["192.0.2.0/24", "198.51.100.64/26"]),  # for_each entries
+        "aws_ec2_managed_prefix_list.contractors": (False, ["192.0.2.128/25"]),  # handed to a module not downloaded
+    }
+    paths = {p.target.address: p for p in Analysis(model).paths}
+    # a range in a prefix list shows intent as the same range written in the rule would: SSH from an
+    # on-premises range is meant for something else; the endpoint's egress reaches through a prefix list
+    assert sorted(paths) == [
+        "aws_instance.fail_partner_ranges", "aws_instance.fail_vpc_range_with_preservation",
+        "aws_instance.fail_world_open", "aws_instance.pass_endpoint_subnet", "aws_instance.pass_entries_added_elsewhere",
+        "aws_instance.pass_entries_not_known", "aws_instance.pass_office_ranges",
+        "aws_instance.pass_prefix_lists_outside_scan",
+    ]
+    assert paths["aws_instance.pass_endpoint_subnet"].egress[22] is True
+    assert paths["aws_instance.pass_endpoint_subnet"].admitted is True
+    assert paths["aws_instance.pass_entries_not_known"].admitted is None
+
+
+INLINE_ENTRY = 'entry {\n    cidr = "198.51.100.0/24"\n  }'
+
+
+@pytest.mark.parametrize("entries, extra, expected", [
+    # known: a public range, which the endpoint's traffic never comes from with preservation off
+    (INLINE_ENTRY, "", {("EICE003", "main.tf", 37, "aws_instance.app")}),
+    # no entry in the scan: nothing says what it holds
+    ("", "", set()),
+    # inline entries and an entry resource on one prefix list overwrite each other
+    (INLINE_ENTRY, 'resource "aws_ec2_managed_prefix_list_entry" "more" {\n'
+     '  prefix_list_id = aws_ec2_managed_prefix_list.ssh.id\n  cidr           = "203.0.113.0/24"\n}', set()),
+    # an entry resource whose prefix list cannot be resolved may add to any prefix list of its module
+    (INLINE_ENTRY, 'variable "shared_list" {}\nresource "aws_ec2_managed_prefix_list_entry" "shared" {\n'
+     '  prefix_list_id = var.shared_list\n  cidr           = "10.0.1.0/24"\n}', set()),
+    # entry resources only, one of them created or not depending on a variable without a value
+    ("", 'variable "extra" {}\nresource "aws_ec2_managed_prefix_list_entry" "office" {\n'
+     '  prefix_list_id = aws_ec2_managed_prefix_list.ssh.id\n  cidr           = "198.51.100.0/24"\n}\n'
+     'resource "aws_ec2_managed_prefix_list_entry" "more" {\n  count          = var.extra ? 1 : 0\n'
+     '  prefix_list_id = aws_ec2_managed_prefix_list.ssh.id\n  cidr           = "203.0.113.0/24"\n}', set()),
+    ("", 'resource "aws_ec2_managed_prefix_list_entry" "office" {\n'
+     '  prefix_list_id = aws_ec2_managed_prefix_list.ssh.id\n  cidr           = "198.51.100.0/24"\n}',
+     {("EICE003", "main.tf", 35, "aws_instance.app")}),
+])
+def test_a_prefix_list_is_known_only_when_all_its_entries_are(tmp_path, entries, extra, expected):
+    (tmp_path / "main.tf").write_text(PREFIX_LIST_TF.replace("ENTRIES", entries).replace("EXTRA", extra))
+    assert found(scan(tmp_path)) == expected
+
+
+def test_an_entry_for_a_prefix_list_of_unknown_id_may_add_to_any_the_scan_hands_out(tmp_path):
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "lists" / "main.tf").write_text(PREFIX_LIST_TF.replace("ENTRIES", INLINE_ENTRY).replace(
+        "EXTRA", 'output "ssh_list" {\n  value = aws_ec2_managed_prefix_list.ssh.id\n}'))
+    assert found(scan(tmp_path)) == {("EICE003", "lists/main.tf", 37, "aws_instance.app")}
+    (tmp_path / "entries").mkdir()
+    (tmp_path / "entries" / "main.tf").write_text(
+        'variable "prefix_list_id" {}\nresource "aws_ec2_managed_prefix_list_entry" "vpn" {\n'
+        '  prefix_list_id = var.prefix_list_id\n  cidr           = "10.0.1.0/24"\n}\n')
+    assert found(scan(tmp_path)) == set()
+
+
+PREFIX_LIST_TF = """
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+}
+resource "aws_subnet" "a" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "10.0.1.0/24"
+}
+resource "aws_security_group" "eice" {
+  vpc_id = aws_vpc.main.id
+  egress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["10.0.0.0/16"]
+  }
+}
+resource "aws_ec2_instance_connect_endpoint" "this" {
+  subnet_id          = aws_subnet.a.id
+  security_group_ids = [aws_security_group.eice.id]
+  preserve_client_ip = false
+}
+resource "aws_ec2_managed_prefix_list" "ssh" {
+  name           = "ssh"
+  address_family = "IPv4"
+  max_entries    = 5
+  ENTRIES
+}
+resource "aws_security_group" "app" {
+  vpc_id = aws_vpc.main.id
+  ingress {
+    from_port       = 22
+    to_port         = 22
+    protocol        = "tcp"
+    prefix_list_ids = [aws_ec2_managed_prefix_list.ssh.id]
+  }
+}
+resource "aws_instance" "app" {
+  ami                    = "ami-1"
+  instance_type          = "t3.micro"
+  subnet_id              = aws_subnet.a.id
+  vpc_security_group_ids = [aws_security_group.app.id]
+}
+EXTRA
+"""

@@ -2,8 +2,9 @@
 
 Front ends (CloudFormation, Terraform) fill it through ``ModelBuilder``; ``ModelBuilder.finish``
 applies the semantics that decide real outcomes once, in one place: the per-tool default egress of
-security groups, the VPC default security group of endpoints that name none, the subnets Auto
-Scaling groups place launch templates in, and the VPC of resources that only say it indirectly. Rules never see a file format.
+security groups, the CIDRs of the prefix lists rules name, the VPC default security group of
+endpoints that name none, the subnets Auto Scaling groups place launch templates in, and the VPC of
+resources that only say it indirectly. Rules never see a file format.
 """
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ class Peer:
     label: str  # as the user wrote it, for messages
     cidr: Optional[Network] = None
     sg: Optional[str] = None  # key of the referenced security group
+    # key of the referenced prefix list; ModelBuilder.finish turns one the scan fully knows into its CIDRs
+    prefix_list: Optional[str] = None
 
     @staticmethod
     def of_cidr(text: object, label: str = "") -> "Peer":
@@ -42,6 +45,10 @@ class Peer:
     @staticmethod
     def of_sg(key: str, label: str) -> "Peer":
         return Peer("sg", label, sg=key)
+
+    @staticmethod
+    def of_prefix_list(key: object, label: str) -> "Peer":
+        return Peer("prefix_list", label, prefix_list=key if isinstance(key, str) else None)
 
 
 @dataclass(frozen=True)
@@ -130,6 +137,18 @@ class SecurityGroup:
 
 
 @dataclass
+class PrefixList:
+    """A customer-managed prefix list the scan declares. Its CIDRs are the entries written with it or
+    added by entry resources; ``complete`` is False when the scan cannot list them all."""
+
+    key: str
+    name: str
+    location: Location
+    cidrs: list[Network] = field(default_factory=list)
+    complete: bool = True
+
+
+@dataclass
 class SgList:
     """The security groups a resource names: keys, whether that list is complete, and where it is written."""
 
@@ -193,5 +212,6 @@ class Model:
     vpcs: dict[str, Vpc] = field(default_factory=dict)
     subnets: dict[str, Subnet] = field(default_factory=dict)
     security_groups: dict[str, SecurityGroup] = field(default_factory=dict)
+    prefix_lists: dict[str, PrefixList] = field(default_factory=dict)
     endpoints: list[Endpoint] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)

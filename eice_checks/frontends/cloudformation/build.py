@@ -7,7 +7,7 @@ from ...model.builder import (
     ModelBuilder, entity_key, network_or_unknown, normalize_ports, normalize_protocol, public_ip_flag,
     security_group_list,
 )
-from ...model.network import Endpoint, Location, Peer, SecurityGroup, SgList, SgRule, Subnet, Target, Vpc
+from ...model.network import Endpoint, Location, Peer, PrefixList, SecurityGroup, SgList, SgRule, Subnet, Target, Vpc
 from ...model.values import EntityRef, Unknown, is_unknown
 from ..common import TARGET_TAG, display_name, target_tag_flag
 from .loader import LineDict
@@ -40,11 +40,12 @@ class TemplateBuilder:
             "AWS::EC2::LaunchTemplate": self._launch_template, "AWS::AutoScaling::LaunchConfiguration": self._launch_configuration,
             "AWS::EC2::NetworkInterface": self._network_interface, "AWS::EC2::EIP": self._elastic_ip,
             "AWS::EC2::EIPAssociation": self._elastic_ip, "AWS::AutoScaling::AutoScalingGroup": self._auto_scaling_group,
+            "AWS::EC2::PrefixList": self._prefix_list,
         }
 
     def build(self) -> None:
         if _rewritten_by_a_transform(self.t):
-            self.b.mark_scope_incomplete(self.t.path)  # the deployed template differs from this one
+            self.b.mark_scope_unread(self.t.path)  # the deployed template differs from this one
         for logical_id, resource in self.t.resources.items():
             if not isinstance(resource, dict):
                 continue
@@ -179,7 +180,20 @@ class TemplateBuilder:
         if prop.endswith("SecurityGroupId"):
             key = entity_key(value, "sg")
             return Peer.of_sg(key, label) if isinstance(key, str) else Peer("unknown", label)
-        return Peer("prefix_list" if prop.endswith("PrefixListId") else "unknown", label)
+        if prop.endswith("PrefixListId"):
+            return Peer.of_prefix_list(entity_key(value, "prefix_list"), label)
+        return Peer("unknown", label)
+
+    def _prefix_list(self, logical_id: str, props: LineDict, loc: Location) -> None:
+        key = self.t.key(logical_id)
+        self.b.add_prefix_list(PrefixList(key, logical_id, loc))
+        entries = self._value(props, "Entries")
+        if self._exists(logical_id) is None or not isinstance(entries, list):
+            self.b.mark_incomplete(key)  # created or not depending on a condition, or entries not readable
+            return
+        for entry in entries:
+            if entry is not NO_VALUE:
+                self.b.add_prefix_list_entry(key, entry.get("Cidr") if isinstance(entry, dict) else entry, inline=True)
 
     # -- endpoint and targets -------------------------------------------------------------------
     def _endpoint(self, logical_id: str, props: LineDict, loc: Location) -> None:

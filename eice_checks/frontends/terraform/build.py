@@ -9,7 +9,9 @@ from ...model.builder import (
     ModelBuilder, entity_key, network_or_unknown, normalize_ports, normalize_protocol, public_ip_flag,
     security_group_list,
 )
-from ...model.network import Endpoint, Location, Peer, SecurityGroup, SgList, SgRule, Subnet, Target, Vpc, default_sg_key
+from ...model.network import (
+    Endpoint, Location, Peer, PrefixList, SecurityGroup, SgList, SgRule, Subnet, Target, Vpc, default_sg_key,
+)
 from ...model.values import EntityRef, Unknown, is_unknown
 from ..common import TARGET_TAG, display_name, target_tag_flag
 from .hcl import Block, Body
@@ -36,6 +38,8 @@ class ModuleBuilder:
             "aws_launch_template": self._launch_template, "aws_launch_configuration": self._launch_configuration,
             "aws_network_interface": self._network_interface, "aws_eip": self._elastic_ip,
             "aws_eip_association": self._elastic_ip, "aws_autoscaling_group": self._auto_scaling_group,
+            "aws_ec2_managed_prefix_list": self._prefix_list,
+            "aws_ec2_managed_prefix_list_entry": self._prefix_list_entry,
         }
         self._attachments_unresolved = False
         self._eni_attachments = self._network_interface_attachments()
@@ -52,7 +56,7 @@ class ModuleBuilder:
         """Group ids given to a module this scan cannot read may get rules there; a root module's
         outputs may reach rules in other configurations."""
         if self.m.source.partial:
-            self.b.mark_scope_incomplete(self.m.scope_key)  # a file of the module could not be read
+            self.b.mark_scope_unread(self.m.scope_key)  # a file of the module could not be read
         for name, instances in self.m.children().items():
             if is_unknown(instances):
                 call = self.m.source.calls[name]
@@ -175,7 +179,7 @@ class ModuleBuilder:
             key, r.address, loc, TOOL, vpc if vpc is not None else Unknown("default VPC"),
             group_name=name if isinstance(name, str) else None, tags=tags if isinstance(tags, dict) else {}))
         body = r.resource.body
-        if _ignores_rule_changes(body):
+        if _ignores_changes(body, ("ingress", "egress")):
             self.b.mark_incomplete(key)  # its rules are managed outside this configuration
         for direction in ("ingress", "egress"):
             for block in body.blocks:
@@ -249,7 +253,7 @@ class ModuleBuilder:
         if name in (*_CIDR_ATTRIBUTES, "cidr_ipv4", "cidr_ipv6"):
             return Peer.of_cidr(item, label)
         if name in ("prefix_list_ids", "prefix_list_id"):
-            return Peer("prefix_list", label)
+            return Peer.of_prefix_list(entity_key(item, "prefix_list"), label)
         key = entity_key(item, "sg")
         return Peer.of_sg(key, label) if isinstance(key, str) else Peer("unknown", label)
 
@@ -309,6 +313,23 @@ class ModuleBuilder:
                 peer = self._peer(name, self._value(r, name))
                 location = self._attr_loc(r, r.resource.body, name, loc)
                 self.b.add_rule(group, SgRule(direction, protocol, ports, peer, location, r.address))
+
+    # -- prefix lists ---------------------------------------------------------------------------
+    def _prefix_list(self, r: ResourceInstance, loc: Location) -> None:
+        self.b.add_prefix_list(PrefixList(r.key, r.address, loc))
+        if r.exists is None or _ignores_changes(r.resource.body, ("entry",)):
+            self.b.mark_incomplete(r.key)  # its entries (or whether it exists) are decided elsewhere
+        for entry in self._block_values(r, r.resource.body, "entry"):
+            self.b.add_prefix_list_entry(r.key, entry.get("cidr") if isinstance(entry, dict) else entry, inline=True)
+
+    def _prefix_list_entry(self, r: ResourceInstance, loc: Location) -> None:
+        prefix_list = entity_key(self._value(r, "prefix_list_id"), "prefix_list")
+        if not isinstance(prefix_list, str):
+            self.b.note_unattributed_entry(self.m.scope_key)
+        elif r.exists is None:
+            self.b.mark_incomplete(prefix_list)  # added or not depending on an unknown count/for_each
+        else:
+            self.b.add_prefix_list_entry(prefix_list, self._value(r, "cidr"), inline=False)
 
     # -- endpoint and targets -------------------------------------------------------------------
     def _endpoint(self, r: ResourceInstance, loc: Location) -> None:
@@ -434,10 +455,11 @@ def _dicts(values: Any) -> list[dict]:
     return [v for v in values if isinstance(v, dict)] if isinstance(values, list) else []
 
 
-def _ignores_rule_changes(body: Body) -> bool:
-    """lifecycle { ignore_changes = [ingress] } (or egress, or all): the rules live elsewhere."""
+def _ignores_changes(body: Body, names: tuple[str, ...]) -> bool:
+    """lifecycle { ignore_changes = [ingress] } (one of ``names``, or all): they are managed elsewhere."""
+    pattern = rf"\b({'|'.join(names)})\b"
     for lifecycle in body.blocks_of("lifecycle"):
         ignored = lifecycle.body.attributes.get("ignore_changes")
-        if ignored is not None and (ignored.source.strip() == "all" or re.search(r"\b(ingress|egress)\b", ignored.source)):
+        if ignored is not None and (ignored.source.strip() == "all" or re.search(pattern, ignored.source)):
             return True
     return False
