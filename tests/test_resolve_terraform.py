@@ -94,11 +94,8 @@ def test_tfvars_json_var_file(tmp_path, capsys, monkeypatch):
     assert json.loads(capsys.readouterr().out)["findings"] == []
 
 
-def test_only_the_failing_instances_are_named_when_not_all_fail(tmp_path):
-    (tmp_path / "main.tf").write_text("""
-locals {
-  ssh_from = ["10.0.0.0/16", "198.51.100.0/24"]
-}
+# An endpoint with preservation off whose egress reaches its whole VPC, for tests to add targets to.
+ENDPOINT_TF = """
 resource "aws_vpc" "main" {
   cidr_block = "10.0.0.0/16"
 }
@@ -119,6 +116,13 @@ resource "aws_ec2_instance_connect_endpoint" "this" {
   subnet_id          = aws_subnet.a.id
   security_group_ids = [aws_security_group.eice.id]
   preserve_client_ip = false
+}
+"""
+
+
+def test_only_the_failing_instances_are_named_when_not_all_fail(tmp_path):
+    (tmp_path / "main.tf").write_text(ENDPOINT_TF + """locals {
+  ssh_from = ["10.0.0.0/16", "198.51.100.0/24"]
 }
 resource "aws_security_group" "app" {
   count  = 2
@@ -335,29 +339,7 @@ def test_an_entry_for_a_prefix_list_of_unknown_id_may_add_to_any_the_scan_hands_
     assert found(scan(tmp_path)) == set()
 
 
-PREFIX_LIST_TF = """
-resource "aws_vpc" "main" {
-  cidr_block = "10.0.0.0/16"
-}
-resource "aws_subnet" "a" {
-  vpc_id     = aws_vpc.main.id
-  cidr_block = "10.0.1.0/24"
-}
-resource "aws_security_group" "eice" {
-  vpc_id = aws_vpc.main.id
-  egress {
-    from_port   = 22
-    to_port     = 22
-    protocol    = "tcp"
-    cidr_blocks = ["10.0.0.0/16"]
-  }
-}
-resource "aws_ec2_instance_connect_endpoint" "this" {
-  subnet_id          = aws_subnet.a.id
-  security_group_ids = [aws_security_group.eice.id]
-  preserve_client_ip = false
-}
-resource "aws_ec2_managed_prefix_list" "ssh" {
+PREFIX_LIST_TF = ENDPOINT_TF + """resource "aws_ec2_managed_prefix_list" "ssh" {
   name           = "ssh"
   address_family = "IPv4"
   max_entries    = 5
