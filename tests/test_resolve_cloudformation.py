@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from eice_checks.adapters.cli import main
+from eice_checks.analysis.paths import Analysis
 from eice_checks.frontends.cloudformation.parameters import ParameterError, parse_parameters
 from eice_checks.frontends.cloudformation.resolve import STACK_NAME, Exports
 from eice_checks.scan import ScanInputs
@@ -96,3 +97,47 @@ def test_stack_name_exports_match_only_when_unambiguous():
     assert exports.find("VpcId") is None
     exports.add(f"legacy-{STACK_NAME}-VpcId", lambda: "vpc-b")
     assert exports.find("legacy-network-VpcId") is None  # fits both patterns: ambiguous, so unknown
+
+
+PREFIX_LISTS = FIXTURES / "resolve" / "cfn_prefix_list"
+
+
+def test_rules_naming_prefix_lists_of_the_template_are_judged_by_their_cidrs():
+    report = scan(PREFIX_LISTS)
+    assert report.errors == []
+    assert {(r, f, line) for r, f, line, _ in found(report)} == expected_markers(PREFIX_LISTS)
+    assert found(report) == {("EICE003", "template.yaml", 72, "FailOfficeRanges"),
+                             ("EICE005", "template.yaml", 127, "FailWorldOpen")}
+    message = next(f.message for f in report.findings if f.rule == "EICE003")
+    assert message.startswith("FailOfficeRanges (instance) admits tcp 22 from OfficePrefixList (198.51.100.0/24) for Endpoint, ")
+    model = report.scanned.model
+    assert {p.name: (p.complete, sorted(str(c) for c in p.cidrs)) for p in model.prefix_lists.values()} == {
+        "PrivateSubnetsPrefixList": (True, ["10.90.10.0/24"]),
+        "OfficePrefixList": (True, ["198.51.100.0/24", "203.0.113.0/24"]),
+        "EndpointSourcesPrefixList": (True, ["10.90.1.0/24"]),  # named by !GetAtt ...PrefixListId
+        "AnywherePrefixList": (True, ["0.0.0.0/0"]),
+        "AdminsPrefixList": (False, ["192.0.2.0/24"]),  # an entry from a parameter without a value
+    }
+    paths = {p.target.address: p for p in Analysis(model).paths}
+    assert sorted(paths) == ["FailOfficeRanges", "FailWorldOpen", "PassEndpointSubnet", "PassEntriesNotKnown"]
+    assert all(p.egress[22] is True for p in paths.values())  # egress to a prefix list of the private subnet
+    assert paths["PassEndpointSubnet"].admitted is True
+    assert paths["PassEntriesNotKnown"].admitted is None
+
+
+ASG_MIXED = FIXTURES / "resolve" / "cfn_asg_mixed_instances_policy"
+
+
+def test_auto_scaling_groups_place_the_launch_templates_of_their_overrides_and_by_name():
+    report = scan(ASG_MIXED)
+    assert report.errors == []
+    assert {(r, f, line) for r, f, line, _ in found(report)} == expected_markers(ASG_MIXED)
+    assert found(report) == {("EICE001", "template.yaml", 44, "Endpoint")}
+    model = report.scanned.model
+    assert {t.address: t.subnets for t in model.targets} == {
+        "FailBatch": ("template.yaml#BatchSubnet",),  # LaunchTemplateName
+        "FailBatchArm64": ("template.yaml#BatchSubnet",),  # an override's LaunchTemplateSpecification
+        "PassBastion": ("template.yaml#PublicSubnet",),
+        "PassBastionArm64": ("template.yaml#PublicSubnet",),  # with a public address: no EICE003
+    }
+    assert {p.target.address: p.egress[22] for p in Analysis(model).paths} == {"FailBatch": False, "FailBatchArm64": False}

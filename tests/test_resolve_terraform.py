@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from eice_checks.adapters.cli import main
+from eice_checks.analysis.paths import Analysis
 from eice_checks.scan import ScanInputs
 from helpers import FIXTURES, expected_markers, found, scan
 
@@ -118,11 +121,8 @@ def test_tfvars_json_var_file(tmp_path, capsys, monkeypatch):
     assert json.loads(capsys.readouterr().out)["findings"] == []
 
 
-def test_only_the_failing_instances_are_named_when_not_all_fail(tmp_path):
-    (tmp_path / "main.tf").write_text("""
-locals {
-  ssh_from = ["10.0.0.0/16", "198.51.100.0/24"]
-}
+# An endpoint with preservation off whose egress reaches its whole VPC, for tests to add targets to.
+ENDPOINT_TF = """
 resource "aws_vpc" "main" {
   cidr_block = "10.0.0.0/16"
 }
@@ -143,6 +143,13 @@ resource "aws_ec2_instance_connect_endpoint" "this" {
   subnet_id          = aws_subnet.a.id
   security_group_ids = [aws_security_group.eice.id]
   preserve_client_ip = false
+}
+"""
+
+
+def test_only_the_failing_instances_are_named_when_not_all_fail(tmp_path):
+    (tmp_path / "main.tf").write_text(ENDPOINT_TF + """locals {
+  ssh_from = ["10.0.0.0/16", "198.51.100.0/24"]
 }
 resource "aws_security_group" "app" {
   count  = 2
@@ -196,3 +203,189 @@ def test_a_plan_without_its_source_points_into_the_plan_and_concludes_less(tmp_p
     instance = next(t for t in report.scanned.model.targets if t.address == 'module.app["blue"].aws_instance.this[0]')
     assert instance.security_groups.complete is False
     assert instance.security_groups.location.file == "plan.json"
+
+
+ASG_MIXED = RESOLVE / "tf_asg_mixed_instances_policy"
+
+
+def test_auto_scaling_groups_place_the_launch_templates_of_their_mixed_instances_policy():
+    report = scan(ASG_MIXED)
+    assert report.errors == []
+    assert {(r, f, line) for r, f, line, _ in found(report)} == expected_markers(ASG_MIXED)
+    # the batch group's templates are out of the endpoint's reach (one finding on the endpoint); the
+    # bastions, placed in a public subnet, are reached directly and not judged (no EICE003 on them)
+    assert found(report) == {("EICE001", "main.tf", 50, "aws_ec2_instance_connect_endpoint.this")}
+    model = report.scanned.model
+    assert {t.address: t.subnets for t in model.targets} == {
+        "aws_launch_template.pass_app": (".#aws_subnet.app[0]", ".#aws_subnet.app[1]"),
+        "aws_launch_template.fail_batch": (".#aws_subnet.batch",),  # named by launch_template_name
+        "aws_launch_template.fail_batch_arm64": (".#aws_subnet.batch",),  # an override's own template
+        "aws_launch_template.pass_bastion": (".#aws_subnet.public",),
+        "aws_launch_template.pass_bastion_arm64": (".#aws_subnet.public",),
+    }
+    assert {p.target.address: p.egress[22] for p in Analysis(model).paths} == {
+        "aws_launch_template.pass_app": True,
+        "aws_launch_template.fail_batch": False,
+        "aws_launch_template.fail_batch_arm64": False,
+    }
+
+
+def test_a_group_places_templates_and_configurations_of_other_modules(tmp_path):
+    (tmp_path / "main.tf").write_text("""
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+}
+resource "aws_subnet" "private" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "10.0.2.0/24"
+}
+module "workers" {
+  source = "./workers"
+}
+resource "aws_autoscaling_group" "workers" {
+  min_size            = 1
+  max_size            = 2
+  vpc_zone_identifier = [aws_subnet.private.id]
+  mixed_instances_policy {
+    launch_template {
+      launch_template_specification {
+        launch_template_id = module.workers.launch_template_id
+      }
+    }
+  }
+}
+resource "aws_launch_configuration" "legacy" {
+  name          = "legacy"
+  image_id      = "ami-1"
+  instance_type = "t3.micro"
+}
+resource "aws_autoscaling_group" "legacy" {
+  min_size             = 1
+  max_size             = 2
+  vpc_zone_identifier  = [aws_subnet.private.id]
+  launch_configuration = aws_launch_configuration.legacy.name
+}
+""")
+    (tmp_path / "workers").mkdir()
+    (tmp_path / "workers" / "main.tf").write_text("""
+resource "aws_launch_template" "this" {
+  image_id = "ami-1"
+}
+output "launch_template_id" {
+  value = aws_launch_template.this.id
+}
+""")
+    model = scan(tmp_path).scanned.model
+    assert {t.address: t.subnets for t in model.targets} == {
+        "module.workers.aws_launch_template.this": (".#aws_subnet.private",),
+        "aws_launch_configuration.legacy": (".#aws_subnet.private",),  # by its name, which is its id
+    }
+
+
+PREFIX_LISTS = RESOLVE / "tf_prefix_list"
+
+
+def test_rules_naming_prefix_lists_of_the_scan_are_judged_by_their_cidrs():
+    report = scan(PREFIX_LISTS)
+    assert report.errors == []
+    assert {(r, f, line) for r, f, line, _ in found(report)} == expected_markers(PREFIX_LISTS)
+    assert found(report) == {
+        ("EICE003", "main.tf", 56, "aws_instance.fail_vpc_range_with_preservation"),
+        ("EICE005", "main.tf", 133, "aws_instance.fail_world_open"),
+        ("EICE003", "main.tf", 353, "aws_instance.fail_partner_ranges"),
+    }
+    messages = {f.resource: f.message for f in report.findings}
+    assert messages["aws_instance.fail_vpc_range_with_preservation"].startswith(
+        "aws_instance.fail_vpc_range_with_preservation (instance) admits tcp 22 from "
+        "aws_ec2_managed_prefix_list.admins (10.80.0.0/16) for aws_ec2_instance_connect_endpoint.main, ")
+    assert "also admits tcp 22 from aws_ec2_managed_prefix_list.anywhere (0.0.0.0/0)" in messages["aws_instance.fail_world_open"]
+    model = report.scanned.model
+    assert {p.name: (p.complete, sorted(str(c) for c in p.cidrs)) for p in model.prefix_lists.values()} == {
+        "aws_ec2_managed_prefix_list.admins": (True, ["10.80.0.0/16"]),
+        "aws_ec2_managed_prefix_list.offices": (True, ["198.51.100.0/24", "203.0.113.0/24"]),  # dynamic "entry"
+        "aws_ec2_managed_prefix_list.anywhere": (True, ["0.0.0.0/0"]),
+        "aws_ec2_managed_prefix_list.on_premises": (True, ["172.20.0.0/16"]),
+        "aws_ec2_managed_prefix_list.managed_elsewhere": (False, ["10.80.0.0/16"]),  # ignore_changes = [entry]
+        "aws_ec2_managed_prefix_list.with_shared_services": (False, ["10.80.0.0/16"]),  # an entry from a data source
+        "aws_ec2_managed_prefix_list.legacy_private": (True, ["10.81.10.0/24"]),
+        "aws_ec2_managed_prefix_list.eice_sources": (True, ["10.81.1.0/24"]),  # entry resources
+        "aws_ec2_managed_prefix_list.partners": (True, ["192.0.2.0/24", "198.51.100.64/26"]),  # for_each entries
+        "aws_ec2_managed_prefix_list.contractors": (False, ["192.0.2.128/25"]),  # handed to a module not downloaded
+    }
+    paths = {p.target.address: p for p in Analysis(model).paths}
+    # a range in a prefix list shows intent as the same range written in the rule would: SSH from an
+    # on-premises range is meant for something else; the endpoint's egress reaches through a prefix list
+    assert sorted(paths) == [
+        "aws_instance.fail_partner_ranges", "aws_instance.fail_vpc_range_with_preservation",
+        "aws_instance.fail_world_open", "aws_instance.pass_endpoint_subnet", "aws_instance.pass_entries_added_elsewhere",
+        "aws_instance.pass_entries_not_known", "aws_instance.pass_office_ranges",
+        "aws_instance.pass_prefix_lists_outside_scan",
+    ]
+    assert paths["aws_instance.pass_endpoint_subnet"].egress[22] is True
+    assert paths["aws_instance.pass_endpoint_subnet"].admitted is True
+    assert paths["aws_instance.pass_entries_not_known"].admitted is None
+
+
+INLINE_ENTRY = 'entry {\n    cidr = "198.51.100.0/24"\n  }'
+
+
+@pytest.mark.parametrize("entries, extra, expected", [
+    # known: a public range, which the endpoint's traffic never comes from with preservation off
+    (INLINE_ENTRY, "", {("EICE003", "main.tf", 37, "aws_instance.app")}),
+    # no entry in the scan: nothing says what it holds
+    ("", "", set()),
+    # inline entries and an entry resource on one prefix list overwrite each other
+    (INLINE_ENTRY, 'resource "aws_ec2_managed_prefix_list_entry" "more" {\n'
+     '  prefix_list_id = aws_ec2_managed_prefix_list.ssh.id\n  cidr           = "203.0.113.0/24"\n}', set()),
+    # an entry resource whose prefix list cannot be resolved may add to any prefix list of its module
+    (INLINE_ENTRY, 'variable "shared_list" {}\nresource "aws_ec2_managed_prefix_list_entry" "shared" {\n'
+     '  prefix_list_id = var.shared_list\n  cidr           = "10.0.1.0/24"\n}', set()),
+    # entry resources only, one of them created or not depending on a variable without a value
+    ("", 'variable "extra" {}\nresource "aws_ec2_managed_prefix_list_entry" "office" {\n'
+     '  prefix_list_id = aws_ec2_managed_prefix_list.ssh.id\n  cidr           = "198.51.100.0/24"\n}\n'
+     'resource "aws_ec2_managed_prefix_list_entry" "more" {\n  count          = var.extra ? 1 : 0\n'
+     '  prefix_list_id = aws_ec2_managed_prefix_list.ssh.id\n  cidr           = "203.0.113.0/24"\n}', set()),
+    ("", 'resource "aws_ec2_managed_prefix_list_entry" "office" {\n'
+     '  prefix_list_id = aws_ec2_managed_prefix_list.ssh.id\n  cidr           = "198.51.100.0/24"\n}',
+     {("EICE003", "main.tf", 35, "aws_instance.app")}),
+])
+def test_a_prefix_list_is_known_only_when_all_its_entries_are(tmp_path, entries, extra, expected):
+    (tmp_path / "main.tf").write_text(PREFIX_LIST_TF.replace("ENTRIES", entries).replace("EXTRA", extra))
+    assert found(scan(tmp_path)) == expected
+
+
+def test_an_entry_for_a_prefix_list_of_unknown_id_may_add_to_any_the_scan_hands_out(tmp_path):
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "lists" / "main.tf").write_text(PREFIX_LIST_TF.replace("ENTRIES", INLINE_ENTRY).replace(
+        "EXTRA", 'output "ssh_list" {\n  value = aws_ec2_managed_prefix_list.ssh.id\n}'))
+    assert found(scan(tmp_path)) == {("EICE003", "lists/main.tf", 37, "aws_instance.app")}
+    (tmp_path / "entries").mkdir()
+    (tmp_path / "entries" / "main.tf").write_text(
+        'variable "prefix_list_id" {}\nresource "aws_ec2_managed_prefix_list_entry" "vpn" {\n'
+        '  prefix_list_id = var.prefix_list_id\n  cidr           = "10.0.1.0/24"\n}\n')
+    assert found(scan(tmp_path)) == set()
+
+
+PREFIX_LIST_TF = ENDPOINT_TF + """resource "aws_ec2_managed_prefix_list" "ssh" {
+  name           = "ssh"
+  address_family = "IPv4"
+  max_entries    = 5
+  ENTRIES
+}
+resource "aws_security_group" "app" {
+  vpc_id = aws_vpc.main.id
+  ingress {
+    from_port       = 22
+    to_port         = 22
+    protocol        = "tcp"
+    prefix_list_ids = [aws_ec2_managed_prefix_list.ssh.id]
+  }
+}
+resource "aws_instance" "app" {
+  ami                    = "ami-1"
+  instance_type          = "t3.micro"
+  subnet_id              = aws_subnet.a.id
+  vpc_security_group_ids = [aws_security_group.app.id]
+}
+EXTRA
+"""

@@ -1,15 +1,17 @@
 """ModelBuilder: the one place where platform semantics turn declared resources into effective rules."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Optional, Union
 
 from .addresses import is_network, parse_cidr
 from .network import (
-    ALL_PORTS, Endpoint, Location, Model, Peer, SecurityGroup, SgList, SgRule, Subnet, Target, Vpc,
+    ALL_PORTS, Endpoint, Location, Model, Peer, PrefixList, SecurityGroup, SgList, SgRule, Subnet, Target, Vpc,
     default_sg_key,
 )
 from .values import EntityRef, Unknown, is_unknown
 
+_LAUNCH_KINDS = ("launch_template", "launch_configuration")
 _PROTOCOLS = {"-1": "all", "all": "all", "tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp",
               "icmp": "icmp", "1": "icmp", "icmpv6": "icmpv6", "58": "icmpv6"}
 
@@ -60,6 +62,11 @@ class ModelBuilder:
         self._egress_declared: set[str] = set()
         self._vpc_cidrs: list[tuple[str, Any]] = []
         self._subnet_ipv6: list[tuple[Any, bool]] = []
+        self._prefix_list_entries: list[tuple[Any, Any, bool]] = []
+        self._prefix_list_scopes: set[str] = set()
+        self._unattributed_entries = False
+        self._placements: list[tuple[Any, list[Any], str, bool]] = []
+        self._launch_names: dict[str, list[tuple[str, str]]] = {}
 
     # -- declarations -------------------------------------------------------------------------
     def add_vpc(self, vpc: Vpc) -> None:
@@ -94,12 +101,43 @@ class ModelBuilder:
         """Egress was written for the group, even if no rule of it could be read: no default egress."""
         self._egress_declared.add(group_key)
 
-    def mark_incomplete(self, group_key: str) -> None:
-        self._incomplete.add(group_key)
+    def mark_incomplete(self, key: str) -> None:
+        """A group's rules, or a prefix list's entries, cannot all be read: nothing is concluded from them."""
+        self._incomplete.add(key)
 
     def mark_scope_incomplete(self, scope: str) -> None:
         """A rule whose group cannot be resolved may belong to any group of its template/module."""
         self._incomplete_scopes.add(f"{scope}#")
+
+    def mark_scope_unread(self, scope: str) -> None:
+        """Part of a template/module is not read as deployed (a file that cannot be parsed, a transform):
+        any group or prefix list of it may have more rules or entries than the scan sees."""
+        self.mark_scope_incomplete(scope)
+        self._prefix_list_scopes.add(f"{scope}#")
+
+    def add_prefix_list(self, prefix_list: PrefixList) -> None:
+        self.model.prefix_lists[prefix_list.key] = prefix_list
+
+    def add_prefix_list_entry(self, prefix_list_key: Any, cidr: Any, inline: bool) -> None:
+        """An entry written in the prefix list (``inline``) or added by an entry resource; a CIDR that
+        cannot be read makes the list not fully known."""
+        self._prefix_list_entries.append((prefix_list_key, cidr, inline))
+
+    def note_unattributed_entry(self, scope: str) -> None:
+        """An entry resource names a prefix list that cannot be resolved: it may add to any prefix list
+        of its template/module, or to one the scan hands out."""
+        self._prefix_list_scopes.add(f"{scope}#")
+        self._unattributed_entries = True
+
+    def name_launch_source(self, key: str, name: Any, scope: str) -> None:
+        """The name a launch template or configuration is created with, for groups that name it."""
+        if isinstance(name, str) and name:
+            self._launch_names.setdefault(name, []).append((scope, key))
+
+    def place(self, launched: Any, subnets: list[Any], scope: str, by_name: bool = False) -> None:
+        """An Auto Scaling group of ``scope`` launches ``launched`` (a launch template or configuration:
+        a reference or literal id, or its name when ``by_name``) into ``subnets``."""
+        self._placements.append((launched, subnets, scope, by_name))
 
     def note_unattributed_rule(self) -> None:
         """A rule for a group that cannot be resolved (a parameter, a module input): it may add to any
@@ -112,9 +150,10 @@ class ModelBuilder:
         self._lookups.append((name, tags))
 
     def hand_out(self, value: Any, always: bool) -> None:
-        """Group ids in ``value`` leave this code: as inputs of a module or nested stack that is not
-        analysed (``always``: rules may be added there), or as outputs other stacks may use."""
-        for key in _group_keys(value):
+        """Group and prefix list ids in ``value`` leave this code: as inputs of a module or nested stack
+        that is not analysed (``always``: rules or entries may be added there), or as outputs other
+        stacks may use."""
+        for key in _entity_keys(value, ("sg", "prefix_list")):
             (self._handed_out_always if always else self._handed_out).add(key)
 
     def add_endpoint(self, endpoint: Endpoint) -> None:
@@ -130,8 +169,10 @@ class ModelBuilder:
             subnet = self.model.subnets.get(key) if isinstance(key, str) else None
             if subnet is not None and subnet.cidr_v6 is None:
                 subnet.cidr_v6 = Unknown("IPv6 CIDR associated separately", computed=certain)
+        self._attach_prefix_list_entries()
         self._attach_rules()
         self._apply_cloudformation_default_egress()
+        self._apply_placements()
         for endpoint in self.model.endpoints:
             endpoint.vpc = self._vpc_of(endpoint.subnet, endpoint.security_groups.keys)
             if endpoint.ip_address_type is None:
@@ -161,12 +202,43 @@ class ModelBuilder:
                     subnet.cidr_v4.subnet_of(c) for c in vpc.cidrs if c.version == 4):  # type: ignore[union-attr, arg-type]
                 vpc.cidrs_complete = False
 
+    def _attach_prefix_list_entries(self) -> None:
+        lists = self.model.prefix_lists
+        written: dict[str, set[bool]] = {}  # prefix list -> inline and/or by entry resources
+        for key, cidr, inline in self._prefix_list_entries:
+            prefix_list = lists.get(key) if isinstance(key, str) else None
+            if prefix_list is None:
+                continue  # a prefix list outside the scan: its other entries are not known
+            written.setdefault(prefix_list.key, set()).add(inline)
+            network = parse_cidr(cidr)
+            if network is None:
+                prefix_list.complete = False
+            elif network not in prefix_list.cidrs:
+                prefix_list.cidrs.append(network)
+        handed_out = self._handed_out_always | (self._handed_out if self._unattributed_entries else set())
+        scopes = tuple(self._prefix_list_scopes)
+        for prefix_list in lists.values():
+            # No entry in the scan says what it holds; inline entries and entry resources on one list
+            # overwrite each other (provider docs); or entries may be added where the scan cannot see.
+            if len(written.get(prefix_list.key, ())) != 1 or prefix_list.key in self._incomplete \
+                    or prefix_list.key in handed_out or (scopes and prefix_list.key.startswith(scopes)):
+                prefix_list.complete = False
+
+    def _resolve_prefix_list(self, rule: SgRule) -> list[SgRule]:
+        """A rule naming a prefix list the scan fully knows is a rule for each of its CIDRs, named as written."""
+        key = rule.peer.prefix_list if rule.peer.kind == "prefix_list" else None
+        prefix_list = self.model.prefix_lists.get(key) if key else None
+        if prefix_list is None or not prefix_list.complete:
+            return [rule]  # unknown: nothing is concluded from it
+        return [replace(rule, peer=Peer("cidr", f"{rule.peer.label} ({cidr})", cidr=cidr, prefix_list=key))
+                for cidr in prefix_list.cidrs]
+
     def _attach_rules(self) -> None:
         groups = self.model.security_groups
         for group_key, rule in self._rules:
             group = groups.get(group_key)
             if group is not None:  # a rule for a group outside the scan tells nothing we could use
-                (group.ingress if rule.direction == "ingress" else group.egress).append(rule)
+                (group.ingress if rule.direction == "ingress" else group.egress).extend(self._resolve_prefix_list(rule))
         for key in self._incomplete:
             if key in groups:
                 groups[key].complete = False
@@ -182,6 +254,30 @@ class ModelBuilder:
         for group in self.model.security_groups.values():
             if group.tool == "cloudformation" and group.key not in self._egress_declared and not group.assumed:
                 group.egress.extend(_allow_all_egress(group))
+
+    def _apply_placements(self) -> None:
+        """Auto Scaling groups place the instances of their launch templates/configurations: those
+        targets take the group's subnets (before any their network interfaces name)."""
+        placed: dict[str, list[Any]] = {}
+        for launched, subnets, scope, by_name in self._placements:
+            for key in self._launched_keys(launched, scope, by_name):
+                placed.setdefault(key, []).extend(subnets)
+        for target in self.model.targets:
+            if target.kind not in ("launch template", "launch configuration") or target.key not in placed:
+                continue
+            keys = [entity_key(s, "subnet") for s in placed[target.key] if s is not None]
+            known = tuple(dict.fromkeys(k for k in keys if isinstance(k, str)))
+            target.subnets = known + tuple(s for s in target.subnets if s not in known)
+            target.subnets_complete = target.subnets_complete and all(isinstance(k, str) for k in keys)
+
+    def _launched_keys(self, launched: Any, scope: str, by_name: bool) -> list[str]:
+        if by_name:  # names are unique per region: the one of the group's own scope, else the only one
+            found = self._launch_names.get(launched, []) if isinstance(launched, str) else []
+            local = [key for s, key in found if s == scope]
+            return local or ([found[0][1]] if len(found) == 1 else [])
+        if isinstance(launched, EntityRef):
+            return [launched.key] if launched.kind in _LAUNCH_KINDS else []
+        return [launched] if isinstance(launched, str) and launched else []  # a literal id
 
     def _vpc_of(self, subnet_key: Any, group_keys: tuple[str, ...]) -> Union[str, Unknown]:
         subnet = self.model.subnets.get(subnet_key) if isinstance(subnet_key, str) else None
@@ -243,13 +339,13 @@ def _fits(group: SecurityGroup, name: Optional[str], tags: dict) -> bool:
     return (name is None or group.group_name == name) and all(group.tags.get(k) == v for k, v in tags.items())
 
 
-def _group_keys(value: Any) -> list[str]:
+def _entity_keys(value: Any, kinds: tuple[str, ...]) -> list[str]:
     if isinstance(value, EntityRef):
-        return [value.key] if value.kind == "sg" else []
+        return [value.key] if value.kind in kinds else []
     if isinstance(value, list):
-        return [k for v in value for k in _group_keys(v)]
+        return [k for v in value for k in _entity_keys(v, kinds)]
     if isinstance(value, dict):
-        return [k for v in value.values() for k in _group_keys(v)]
+        return [k for v in value.values() for k in _entity_keys(v, kinds)]
     return []
 
 

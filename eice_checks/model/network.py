@@ -2,7 +2,8 @@
 
 Front ends (CloudFormation, Terraform) fill it through ``ModelBuilder``; ``ModelBuilder.finish``
 applies the semantics that decide real outcomes once, in one place: the per-tool default egress of
-security groups, the VPC default security group of endpoints that name none, and the VPC of
+security groups, the CIDRs of the prefix lists rules name, the VPC default security group of
+endpoints that name none, the subnets Auto Scaling groups place launch templates in, and the VPC of
 resources that only say it indirectly. Rules never see a file format.
 """
 from __future__ import annotations
@@ -32,6 +33,8 @@ class Peer:
     label: str  # as the user wrote it, for messages
     cidr: Optional[Network] = None
     sg: Optional[str] = None  # key of the referenced security group
+    # key of the referenced prefix list; ModelBuilder.finish turns one the scan fully knows into its CIDRs
+    prefix_list: Optional[str] = None
 
     @staticmethod
     def of_cidr(text: object, label: str = "") -> "Peer":
@@ -43,6 +46,10 @@ class Peer:
     @staticmethod
     def of_sg(key: str, label: str) -> "Peer":
         return Peer("sg", label, sg=key)
+
+    @staticmethod
+    def of_prefix_list(key: object, label: str) -> "Peer":
+        return Peer("prefix_list", label, prefix_list=key if isinstance(key, str) else None)
 
 
 @dataclass(frozen=True)
@@ -131,6 +138,18 @@ class SecurityGroup:
 
 
 @dataclass
+class PrefixList:
+    """A customer-managed prefix list the scan declares. Its CIDRs are the entries written with it or
+    added by entry resources; ``complete`` is False when the scan cannot list them all."""
+
+    key: str
+    name: str
+    location: Location
+    cidrs: list[Network] = field(default_factory=list)
+    complete: bool = True
+
+
+@dataclass
 class SgList:
     """The security groups a resource names: keys, whether that list is complete, and where it is written."""
 
@@ -194,5 +213,6 @@ class Model:
     vpcs: dict[str, Vpc] = field(default_factory=dict)
     subnets: dict[str, Subnet] = field(default_factory=dict)
     security_groups: dict[str, SecurityGroup] = field(default_factory=dict)
+    prefix_lists: dict[str, PrefixList] = field(default_factory=dict)
     endpoints: list[Endpoint] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)

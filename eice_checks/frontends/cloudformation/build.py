@@ -7,7 +7,7 @@ from ...model.builder import (
     ModelBuilder, entity_key, network_or_unknown, normalize_ports, normalize_protocol, public_ip_flag,
     security_group_list,
 )
-from ...model.network import Endpoint, Location, Peer, SecurityGroup, SgList, SgRule, Subnet, Target, Vpc
+from ...model.network import Endpoint, Location, Peer, PrefixList, SecurityGroup, SgList, SgRule, Subnet, Target, Vpc
 from ...model.values import EntityRef, Unknown, is_unknown
 from ..common import TARGET_TAG, display_name, target_tag_flag
 from .loader import LineDict
@@ -39,13 +39,13 @@ class TemplateBuilder:
             "AWS::EC2::InstanceConnectEndpoint": self._endpoint, "AWS::EC2::Instance": self._instance,
             "AWS::EC2::LaunchTemplate": self._launch_template, "AWS::AutoScaling::LaunchConfiguration": self._launch_configuration,
             "AWS::EC2::NetworkInterface": self._network_interface, "AWS::EC2::EIP": self._elastic_ip,
-            "AWS::EC2::EIPAssociation": self._elastic_ip,
+            "AWS::EC2::EIPAssociation": self._elastic_ip, "AWS::AutoScaling::AutoScalingGroup": self._auto_scaling_group,
+            "AWS::EC2::PrefixList": self._prefix_list,
         }
-        self._asg_subnets = self._subnets_of_auto_scaling_groups()
 
     def build(self) -> None:
         if _rewritten_by_a_transform(self.t):
-            self.b.mark_scope_incomplete(self.t.path)  # the deployed template differs from this one
+            self.b.mark_scope_unread(self.t.path)  # the deployed template differs from this one
         for logical_id, resource in self.t.resources.items():
             if not isinstance(resource, dict):
                 continue
@@ -180,7 +180,20 @@ class TemplateBuilder:
         if prop.endswith("SecurityGroupId"):
             key = entity_key(value, "sg")
             return Peer.of_sg(key, label) if isinstance(key, str) else Peer("unknown", label)
-        return Peer("prefix_list" if prop.endswith("PrefixListId") else "unknown", label)
+        if prop.endswith("PrefixListId"):
+            return Peer.of_prefix_list(entity_key(value, "prefix_list"), label)
+        return Peer("unknown", label)
+
+    def _prefix_list(self, logical_id: str, props: LineDict, loc: Location) -> None:
+        key = self.t.key(logical_id)
+        self.b.add_prefix_list(PrefixList(key, logical_id, loc))
+        entries = self._value(props, "Entries")
+        if self._exists(logical_id) is None or not isinstance(entries, list):
+            self.b.mark_incomplete(key)  # created or not depending on a condition, or entries not readable
+            return
+        for entry in entries:
+            if entry is not NO_VALUE:
+                self.b.add_prefix_list_entry(key, entry.get("Cidr") if isinstance(entry, dict) else entry, inline=True)
 
     # -- endpoint and targets -------------------------------------------------------------------
     def _endpoint(self, logical_id: str, props: LineDict, loc: Location) -> None:
@@ -241,7 +254,8 @@ class TemplateBuilder:
         data = props.get("LaunchTemplateData")
         data = data if isinstance(data, LineDict) else LineDict(loc.line)
         sgs = self._sg_list(data, ("SecurityGroupIds", "SecurityGroups"), loc)
-        subnets: list[Any] = list(self._asg_subnets.get(logical_id, []))
+        self.b.name_launch_source(self.t.key(logical_id), self._value(props, "LaunchTemplateName"), self.t.path)
+        subnets: list[Any] = []
         interfaces = data.get("NetworkInterfaces")
         if isinstance(interfaces, list):
             sgs, subnets = self._merge_interfaces(sgs, subnets, interfaces, "Groups", loc)
@@ -249,35 +263,36 @@ class TemplateBuilder:
 
     def _launch_configuration(self, logical_id: str, props: LineDict, loc: Location) -> None:
         sgs = self._sg_list(props, ("SecurityGroups",), loc)
-        self._add_target(logical_id, "launch configuration", loc, sgs, list(self._asg_subnets.get(logical_id, [])), props)
+        self.b.name_launch_source(self.t.key(logical_id), self._value(props, "LaunchConfigurationName"), self.t.path)
+        self._add_target(logical_id, "launch configuration", loc, sgs, [], props)
 
     def _network_interface(self, logical_id: str, props: LineDict, loc: Location) -> None:
         sgs = self._sg_list(props, ("GroupSet",), loc)
         self._add_target(logical_id, "network interface", loc, sgs, [self._value(props, "SubnetId")], props)
 
-    def _subnets_of_auto_scaling_groups(self) -> dict[str, list[Any]]:
-        """Auto Scaling groups place their launch template's instances: take the subnets from the group."""
-        result: dict[str, list[Any]] = {}
-        for logical_id, resource in self.t.resources.items():
-            if not isinstance(resource, dict) or resource.get("Type") != "AWS::AutoScaling::AutoScalingGroup":
-                continue
-            props = self.t.properties(logical_id)
-            subnets = self._value(props, "VPCZoneIdentifier")
-            subnets = subnets if isinstance(subnets, list) else [subnets if subnets is not None else Unknown("no subnets")]
-            for source in _launch_sources(self.r, props):
-                if isinstance(source, EntityRef):
-                    result.setdefault(source.label, []).extend(subnets)
-        return result
+    def _auto_scaling_group(self, logical_id: str, props: LineDict, loc: Location) -> None:
+        """The group places the instances of what it launches in its subnets."""
+        subnets = self._value(props, "VPCZoneIdentifier")
+        subnets = subnets if isinstance(subnets, list) else [subnets if subnets not in (None, NO_VALUE) else Unknown("no subnets")]
+        for launched, by_name in _launch_sources(self.r, props):
+            self.b.place(launched, subnets, self.t.path, by_name)
 
 
-def _launch_sources(resolver: Resolver, props: dict) -> list[Any]:
-    """What an Auto Scaling group launches: its launch configuration and/or launch template(s)."""
-    sources = [resolver.resolve(props["LaunchConfigurationName"])] if "LaunchConfigurationName" in props else []
-    mixed = props.get("MixedInstancesPolicy")
-    mixed_template = _get_path(mixed, "LaunchTemplate", "LaunchTemplateSpecification")
-    for spec in (props.get("LaunchTemplate"), mixed_template):
+def _launch_sources(resolver: Resolver, props: dict) -> list[tuple[Any, bool]]:
+    """What an Auto Scaling group launches, each with whether it is named by its name: its launch
+    configuration, its launch template, or its mixed instances policy's template and the templates
+    of its overrides."""
+    configuration = resolver.resolve(props["LaunchConfigurationName"]) if "LaunchConfigurationName" in props else None
+    sources = [(configuration, isinstance(configuration, str))] if configuration is not None else []
+    template = _get_path(props.get("MixedInstancesPolicy"), "LaunchTemplate")
+    overrides = _get_path(template, "Overrides")
+    specs = [props.get("LaunchTemplate"), _get_path(template, "LaunchTemplateSpecification")]
+    specs += [_get_path(o, "LaunchTemplateSpecification") for o in overrides] if isinstance(overrides, list) else []
+    for spec in specs:
         if isinstance(spec, dict) and "LaunchTemplateId" in spec:
-            sources.append(resolver.resolve(spec["LaunchTemplateId"]))
+            sources.append((resolver.resolve(spec["LaunchTemplateId"]), False))
+        elif isinstance(spec, dict) and "LaunchTemplateName" in spec:
+            sources.append((resolver.resolve(spec["LaunchTemplateName"]), True))
     return sources
 
 

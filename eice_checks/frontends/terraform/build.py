@@ -9,10 +9,12 @@ from ...model.builder import (
     ModelBuilder, entity_key, network_or_unknown, normalize_ports, normalize_protocol, public_ip_flag,
     security_group_list,
 )
-from ...model.network import Endpoint, Location, Peer, SecurityGroup, SgList, SgRule, Subnet, Target, Vpc, default_sg_key
+from ...model.network import (
+    Endpoint, Location, Peer, PrefixList, SecurityGroup, SgList, SgRule, Subnet, Target, Vpc, default_sg_key,
+)
 from ...model.values import EntityRef, Unknown, is_unknown
 from ..common import TARGET_TAG, display_name, target_tag_flag
-from .hcl import Body
+from .hcl import Block, Body
 from .module import Bindings, ModuleInstance, ResourceInstance
 
 TOOL = "terraform"
@@ -35,10 +37,11 @@ class ModuleBuilder:
             "aws_ec2_instance_connect_endpoint": self._endpoint, "aws_instance": self._instance,
             "aws_launch_template": self._launch_template, "aws_launch_configuration": self._launch_configuration,
             "aws_network_interface": self._network_interface, "aws_eip": self._elastic_ip,
-            "aws_eip_association": self._elastic_ip,
+            "aws_eip_association": self._elastic_ip, "aws_autoscaling_group": self._auto_scaling_group,
+            "aws_ec2_managed_prefix_list": self._prefix_list,
+            "aws_ec2_managed_prefix_list_entry": self._prefix_list_entry,
         }
         self._attachments_unresolved = False
-        self._asg_subnets = self._subnets_of_auto_scaling_groups()
         self._eni_attachments = self._network_interface_attachments()
 
     def build(self) -> None:
@@ -53,7 +56,7 @@ class ModuleBuilder:
         """Group ids given to a module this scan cannot read may get rules there; a root module's
         outputs may reach rules in other configurations."""
         if self.m.source.partial:
-            self.b.mark_scope_incomplete(self.m.scope_key)  # a file of the module could not be read
+            self.b.mark_scope_unread(self.m.scope_key)  # a file of the module could not be read
         for name, instances in self.m.children().items():
             if is_unknown(instances):
                 call = self.m.source.calls[name]
@@ -85,6 +88,53 @@ class ModuleBuilder:
             return SgList((), True, given=False, location=fallback)
         values = [v for v in (self._value(r, n, body) for n in present) if v is not None]
         return security_group_list(values, self._attr_loc(r, body, present[0], fallback))
+
+    def _block_values(self, r: ResourceInstance, body: Body, name: str, bindings: Optional[Bindings] = None) -> list[Any]:
+        """The nested blocks ``name`` of ``body`` as values, in the shape a plan gives them: each a dict of
+        its attributes' values and its own nested blocks; a dynamic block expanded, or Unknown when its
+        elements cannot be listed. A plan (or attributes-as-blocks) has them as an attribute already."""
+        if name in body.attributes:
+            value = self._value(r, name, body, bindings)
+            return value if isinstance(value, list) else [value]
+        values: list[Any] = []
+        for block in body.blocks:
+            if block.generates != name:
+                continue
+            if block.type != "dynamic":
+                values.append(self._block_tree(r, block.body, bindings))
+                continue
+            contents = self._dynamic_contents(r, block, bindings)
+            if contents is None:
+                values.append(Unknown(f"dynamic {name} block"))
+            else:
+                values.extend(self._block_tree(r, content, content_bindings) for content, content_bindings in contents)
+        return values
+
+    def _block_tree(self, r: ResourceInstance, body: Body, bindings: Optional[Bindings]) -> dict:
+        tree = {name: self._value(r, name, body, bindings) for name in body.attributes}
+        for name in dict.fromkeys(b.generates for b in body.blocks):
+            tree[name] = self._block_values(r, body, name, bindings)
+        return tree
+
+    def _dynamic_contents(self, r: ResourceInstance, dynamic: Block,
+                          bindings: Optional[Bindings] = None) -> Optional[list[tuple[Body, Bindings]]]:
+        """``dynamic "x" { for_each = ...; content { ... } }``: the content with its iterator bound, once
+        per element; None when the elements cannot be listed."""
+        body = dynamic.body
+        items = self._value(r, "for_each", body, bindings)
+        contents = body.blocks_of("content")
+        iterator = body.attributes["iterator"].source.strip() if "iterator" in body.attributes else dynamic.generates
+        pairs: Optional[list[tuple[Any, Any]]] = None
+        if isinstance(items, dict):
+            pairs = list(items.items())
+        elif isinstance(items, list):  # over a set, each element is its own key
+            is_set = "for_each" in body.attributes and self.m.source.is_set(body.attributes["for_each"].source)
+            pairs = [(item, item) for item in items] if is_set else list(enumerate(items))
+        if pairs is None or len(contents) != 1:
+            return None
+        base = bindings or r.bindings
+        return [(contents[0].body, base.bind(iterator, {"key": item_key, "value": item_value}, json.dumps(item_key)))
+                for item_key, item_value in pairs]
 
     def _tagged(self, r: ResourceInstance) -> Optional[bool]:
         tag_maps = [self._value(r, "tags")]
@@ -129,7 +179,7 @@ class ModuleBuilder:
             key, r.address, loc, TOOL, vpc if vpc is not None else Unknown("default VPC"),
             group_name=name if isinstance(name, str) else None, tags=tags if isinstance(tags, dict) else {}))
         body = r.resource.body
-        if _ignores_rule_changes(body):
+        if _ignores_changes(body, ("ingress", "egress")):
             self.b.mark_incomplete(key)  # its rules are managed outside this configuration
         for direction in ("ingress", "egress"):
             for block in body.blocks:
@@ -137,29 +187,20 @@ class ModuleBuilder:
                     continue
                 location = Location(block.file or r.resource.file, block.line, block.column)
                 if block.type == "dynamic":
-                    self._dynamic_rules(key, direction, r, block.body, location)
+                    self._dynamic_rules(key, direction, r, block, location)
                 else:
                     self._add_rules(key, direction, r, block.body, location)
             if direction in body.attributes:  # attributes-as-blocks: ingress = [{...}]
                 self._rules_from_attribute(key, direction, r)
 
-    def _dynamic_rules(self, key: str, direction: str, r: ResourceInstance, dynamic: Body, loc: Location) -> None:
-        """``dynamic "ingress" { for_each = ...; content { ... } }``: one rule block per element."""
-        items = self._value(r, "for_each", dynamic)
-        contents = dynamic.blocks_of("content")
-        iterator = (dynamic.attributes["iterator"].source.strip() if "iterator" in dynamic.attributes else direction)
-        pairs: Optional[list[tuple[Any, Any]]] = None
-        if isinstance(items, dict):
-            pairs = list(items.items())
-        elif isinstance(items, list):  # over a set, each element is its own key
-            is_set = "for_each" in dynamic.attributes and self.m.source.is_set(dynamic.attributes["for_each"].source)
-            pairs = [(item, item) for item in items] if is_set else list(enumerate(items))
-        if pairs is None or len(contents) != 1:
+    def _dynamic_rules(self, key: str, direction: str, r: ResourceInstance, dynamic: Block, loc: Location) -> None:
+        """One rule block per element of a ``dynamic "ingress"`` / ``dynamic "egress"`` block."""
+        contents = self._dynamic_contents(r, dynamic)
+        if contents is None:
             self.b.mark_incomplete(key)  # the rules cannot be listed: nothing is concluded from this group
             return
-        for item_key, item_value in pairs:
-            bindings = r.bindings.bind(iterator, {"key": item_key, "value": item_value}, json.dumps(item_key))
-            self._add_rules(key, direction, r, contents[0].body, loc, bindings=bindings)
+        for body, bindings in contents:
+            self._add_rules(key, direction, r, body, loc, bindings=bindings)
 
     def _rules_from_attribute(self, key: str, direction: str, r: ResourceInstance) -> None:
         value = self._value(r, direction)
@@ -212,7 +253,7 @@ class ModuleBuilder:
         if name in (*_CIDR_ATTRIBUTES, "cidr_ipv4", "cidr_ipv6"):
             return Peer.of_cidr(item, label)
         if name in ("prefix_list_ids", "prefix_list_id"):
-            return Peer("prefix_list", label)
+            return Peer.of_prefix_list(entity_key(item, "prefix_list"), label)
         key = entity_key(item, "sg")
         return Peer.of_sg(key, label) if isinstance(key, str) else Peer("unknown", label)
 
@@ -272,6 +313,23 @@ class ModuleBuilder:
                 peer = self._peer(name, self._value(r, name))
                 location = self._attr_loc(r, r.resource.body, name, loc)
                 self.b.add_rule(group, SgRule(direction, protocol, ports, peer, location, r.address))
+
+    # -- prefix lists ---------------------------------------------------------------------------
+    def _prefix_list(self, r: ResourceInstance, loc: Location) -> None:
+        self.b.add_prefix_list(PrefixList(r.key, r.address, loc))
+        if r.exists is None or _ignores_changes(r.resource.body, ("entry",)):
+            self.b.mark_incomplete(r.key)  # its entries (or whether it exists) are decided elsewhere
+        for entry in self._block_values(r, r.resource.body, "entry"):
+            self.b.add_prefix_list_entry(r.key, entry.get("cidr") if isinstance(entry, dict) else entry, inline=True)
+
+    def _prefix_list_entry(self, r: ResourceInstance, loc: Location) -> None:
+        prefix_list = entity_key(self._value(r, "prefix_list_id"), "prefix_list")
+        if not isinstance(prefix_list, str):
+            self.b.note_unattributed_entry(self.m.scope_key)
+        elif r.exists is None:
+            self.b.mark_incomplete(prefix_list)  # added or not depending on an unknown count/for_each
+        else:
+            self.b.add_prefix_list_entry(prefix_list, self._value(r, "cidr"), inline=False)
 
     # -- endpoint and targets -------------------------------------------------------------------
     def _endpoint(self, r: ResourceInstance, loc: Location) -> None:
@@ -333,7 +391,8 @@ class ModuleBuilder:
 
     def _launch_template(self, r: ResourceInstance, loc: Location) -> None:
         sgs = self._sg_list(r, r.resource.body, ("vpc_security_group_ids", "security_group_names"), loc)
-        subnets = list(self._asg_subnets.get(r.key, []))
+        self.b.name_launch_source(r.key, self._value(r, "name"), self.m.scope_key)
+        subnets: list[Any] = []
         flags = []
         for interface in r.resource.body.blocks_of("network_interfaces"):
             sgs = sgs.merged(self._sg_list(r, interface.body, ("security_groups",), loc))
@@ -343,7 +402,8 @@ class ModuleBuilder:
 
     def _launch_configuration(self, r: ResourceInstance, loc: Location) -> None:
         sgs = self._sg_list(r, r.resource.body, ("security_groups",), loc)
-        self._add_target(r, "launch configuration", loc, sgs, list(self._asg_subnets.get(r.key, [])))
+        self.b.name_launch_source(r.key, self._value(r, "name"), self.m.scope_key)
+        self._add_target(r, "launch configuration", loc, sgs, [])
 
     def _network_interface(self, r: ResourceInstance, loc: Location) -> None:
         sgs = self._sg_list(r, r.resource.body, ("security_groups",), loc)
@@ -352,18 +412,25 @@ class ModuleBuilder:
             sgs = sgs.merged(security_group_list([attached], sgs.location or loc))
         self._add_target(r, "network interface", loc, sgs, [self._value(r, "subnet_id")])
 
-    def _subnets_of_auto_scaling_groups(self) -> dict[str, list[Any]]:
-        """Auto Scaling groups place their launch template's instances: take the subnets from the group."""
-        result: dict[str, list[Any]] = {}
-        for r in self._instances_of("aws_autoscaling_group"):
-            subnets = self._value(r, "vpc_zone_identifier")
-            subnets = subnets if isinstance(subnets, list) else [Unknown("subnets not known")]
-            sources = [self._value(r, "id", b.body) for b in r.resource.body.blocks_of("launch_template")]
-            sources.append(self._value(r, "launch_configuration"))
-            for source in sources:
-                if isinstance(source, EntityRef):
-                    result.setdefault(source.key, []).extend(subnets)
-        return result
+    def _auto_scaling_group(self, r: ResourceInstance, loc: Location) -> None:
+        """The group places the instances of every launch template it names (``launch_template``, or
+        ``mixed_instances_policy``'s template and its overrides) or its launch configuration in its subnets."""
+        subnets = self._value(r, "vpc_zone_identifier")
+        subnets = subnets if isinstance(subnets, list) else [Unknown("subnets not known")]
+        body = r.resource.body
+        specs = [(spec.get("id"), spec.get("name")) for spec in _dicts(self._block_values(r, body, "launch_template"))]
+        for policy in _dicts(self._block_values(r, body, "mixed_instances_policy")):
+            for template in _dicts(policy.get("launch_template")):
+                for holder in [template, *_dicts(template.get("override"))]:
+                    specs += [(spec.get("launch_template_id"), spec.get("launch_template_name"))
+                              for spec in _dicts(holder.get("launch_template_specification"))]
+        for launched, name in specs:
+            if launched is not None:
+                self.b.place(launched, subnets, self.m.scope_key)
+            elif name is not None:
+                self.b.place(name, subnets, self.m.scope_key, by_name=True)
+        configuration = self._value(r, "launch_configuration")  # its id is its name
+        self.b.place(configuration, subnets, self.m.scope_key, by_name=isinstance(configuration, str))
 
     def _network_interface_attachments(self) -> dict[str, list[Any]]:
         """Groups attached to interfaces (an aws_network_interface, or an instance's primary one)."""
@@ -384,10 +451,15 @@ def _as_flag(value: Any) -> Optional[bool]:
     return value if isinstance(value, bool) else None
 
 
-def _ignores_rule_changes(body: Body) -> bool:
-    """lifecycle { ignore_changes = [ingress] } (or egress, or all): the rules live elsewhere."""
+def _dicts(values: Any) -> list[dict]:
+    return [v for v in values if isinstance(v, dict)] if isinstance(values, list) else []
+
+
+def _ignores_changes(body: Body, names: tuple[str, ...]) -> bool:
+    """lifecycle { ignore_changes = [ingress] } (one of ``names``, or all): they are managed elsewhere."""
+    pattern = rf"\b({'|'.join(names)})\b"
     for lifecycle in body.blocks_of("lifecycle"):
         ignored = lifecycle.body.attributes.get("ignore_changes")
-        if ignored is not None and (ignored.source.strip() == "all" or re.search(r"\b(ingress|egress)\b", ignored.source)):
+        if ignored is not None and (ignored.source.strip() == "all" or re.search(pattern, ignored.source)):
             return True
     return False
