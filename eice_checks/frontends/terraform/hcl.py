@@ -1,7 +1,7 @@
 """Read the structure of a .tf file (blocks, labels, attributes and their positions) with tree-sitter-hcl.
 
-tree-sitter-hcl is a compiled grammar: it parses about ten times faster than python-hcl2's lark
-parser, gives exact positions for every node, accepts valid files python-hcl2 rejects (a heredoc
+tree-sitter-hcl is a compiled grammar: it reads files several times faster than python-hcl2's lark
+parser (about 7x on terraform-aws-modules' 712 files), gives exact positions for every node, accepts valid files python-hcl2 rejects (a heredoc
 whose closing marker has trailing spaces, a comment between block labels, non-ASCII identifiers),
 and installs no ``hcl2`` module (checkov's fork owns that name: FACTS.md). Only the file's
 structure is read from its tree; each attribute's expression is kept as source text and parsed
