@@ -75,6 +75,14 @@ def test_index_has_one_row_per_rule_matching_the_catalog() -> None:
         assert reported_on == page_reported_on
 
 
+def test_id_table_maps_every_rule_to_its_host_ids() -> None:
+    text = (RULES_DIR / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"(?m)^\| (EICE\d{3}) \| ([EWI]\d{4}) \| (CKV2_EICE_\d+) \|$", text)
+    assert rows == [(rule.id, rule.cfn_lint_id, rule.checkov_id) for rule in CATALOG]
+    assert [row[1][0] for row in rows] == [{"error": "E", "warning": "W", "info": "I"}[r.severity] for r in CATALOG]
+    assert len({row[1] for row in rows}) == len({row[2] for row in rows}) == len(CATALOG)
+
+
 def test_no_page_for_an_unknown_rule() -> None:
     pages = {path.stem for path in RULES_DIR.glob("EICE*.md")}
     assert pages == {rule.id for rule in CATALOG}

@@ -38,3 +38,22 @@ class RuleInfo:
     title: str  # one line: what the rule reports
     fix: str  # one line: how to fix, for SARIF help and summaries
     check: Callable[..., Iterable[Finding]] = field(compare=False, repr=False)
+
+    @property
+    def number(self) -> int:
+        return int(self.id[len("EICE"):])
+
+    @property
+    def cfn_lint_id(self) -> str:
+        """cfn-lint reads the severity from the id's first letter. 99xx: the 9xxx block is cfn-lint's
+        for user rules, and its one-line custom-rules file (-z) numbers rules 9000 + line, so a
+        rules file would need 900 lines to reach this block."""
+        return f"{_CFN_LINT_LETTERS[self.severity]}99{self.number:02d}"
+
+    @property
+    def checkov_id(self) -> str:
+        """Checkov's style for custom checks; stable: users put it in skip comments."""
+        return f"CKV2_EICE_{self.number}"
+
+
+_CFN_LINT_LETTERS = {"error": "E", "warning": "W", "info": "I"}
