@@ -22,9 +22,11 @@ class TerraformInputs:
 
 
 class TerraformFrontEnd:
-    def __init__(self, read_text: Callable[[str, list[InputError]], Optional[str]], builder: ModelBuilder,
-                 errors: list[InputError], inputs: TerraformInputs) -> None:
+    def __init__(self, read_text: Callable[..., Optional[str]], builder: ModelBuilder, errors: list[InputError],
+                 inputs: TerraformInputs, inside_tree: Callable[[str], bool] = lambda path: True) -> None:
+        # read_text(path, errors, confined=True): the scan's one safe reader (see eice_checks.files)
         self.read_text = read_text
+        self.inside_tree = inside_tree
         self.builder = builder
         self.errors = errors
         self.inputs = inputs
@@ -66,6 +68,9 @@ class TerraformFrontEnd:
         self._sources[directory] = None
         if self._unavailable:
             return None
+        if not self.inside_tree(directory):  # a local module source or a download leaving the tree
+            self.errors.append(InputError(directory, "skipped: the module directory is outside the scanned tree"))
+            return None
         files = sorted(files if files is not None else _tf_files(directory), key=is_override_file)
         source = ModuleSource(directory)
         parsed = 0
@@ -93,12 +98,14 @@ class TerraformFrontEnd:
     def _root_variables(self, directory: str) -> dict[str, Any]:
         """Terraform's precedence, lowest first: terraform.tfvars, terraform.tfvars.json,
         *.auto.tfvars / *.auto.tfvars.json in lexical order, then -var-file files, then -var."""
-        names = sorted(os.listdir(directory)) if os.path.isdir(directory) else []
+        names = _names(directory)
         files = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
         files += [n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
+        found = [(os.path.normpath(os.path.join(directory, n)), True) for n in files]
         values: dict[str, Any] = {}
-        for path in [os.path.normpath(os.path.join(directory, n)) for n in files] + self.inputs.var_files:
-            read = self._read_tfvars(path)
+        # --var-file files were named by the user: read wherever they are (still regular files only)
+        for path, confined in found + [(path, False) for path in self.inputs.var_files]:
+            read = self._read_tfvars(path, confined)
             if read is None:
                 return _UnreadableVariables(path)  # any variable may be set there: none is known
             values.update(read)
@@ -106,10 +113,10 @@ class TerraformFrontEnd:
             values[name] = _cli_value(text)
         return values
 
-    def _read_tfvars(self, path: str) -> Optional[dict[str, Any]]:
+    def _read_tfvars(self, path: str, confined: bool) -> Optional[dict[str, Any]]:
         from .expressions.evaluate import evaluate_source
 
-        text = self.read_text(path, self.errors)
+        text = self.read_text(path, self.errors, confined=confined)
         if text is None:
             return None
         try:
@@ -122,6 +129,8 @@ class TerraformFrontEnd:
         except (ValueError, HclFileError) as exc:
             line = getattr(exc, "line", None) or getattr(exc, "lineno", None)
             self.errors.append(InputError(path, f"invalid variables file: {getattr(exc, 'message', exc)}", line))
+        except RecursionError:
+            self.errors.append(InputError(path, "invalid variables file: nesting too deep"))
         except HclUnavailable:
             pass  # already reported for the modules
         return None
