@@ -31,7 +31,7 @@ class Report:
 
 
 def run(paths: list[str], config: Config, inputs: Optional[ScanInputs] = None) -> Report:
-    scanned = scan(paths, inputs)
+    scanned = scan(paths, inputs, config.max_file_size)
     analysis = Analysis(scanned.model, config.admin_ports)
     findings: set[Finding] = set()
     errors = list(scanned.errors)
