@@ -12,12 +12,14 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-EXCERPT_CHARS = 40
+EXCERPT_CHARS = 40  # of a quoted stretch of input
+WORD_CHARS = 64  # of an unquoted run without spaces: a Terraform address fits, a key or token does not
 MESSAGE_CHARS = 240
 _SIMPLE = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # A quoted stretch in a message: an opening quote not inside a word, up to its closing quote or the
 # end (a quote left open). Apostrophes in prose ("the endpoint's") are not openings.
 _QUOTED = re.compile(r"""(?<!\w)(['"`])(.*?)(?:\1(?!\w)|$)""", re.S)
+_LONG_WORD = re.compile(rf"\S{{{WORD_CHARS + 1},}}")
 
 
 def printable(text: str, keep: str = "") -> str:
@@ -51,15 +53,17 @@ def printable_data(value: Any) -> Any:
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
-    """At most ``limit`` characters of input, escaped, with an ellipsis when cut."""
-    shown = printable(text)
-    return shown if len(shown) <= limit else shown[:limit] + "…"
+    """At most ``limit`` characters of input, escaped (cut first: an escape is never split), with
+    an ellipsis when cut."""
+    return printable(text) if len(text) <= limit else printable(text[:limit]) + "…"
 
 
 def bounded_message(message: str, limit: int = MESSAGE_CHARS) -> str:
     """The last guard for a message about an input file, whoever built it: escaped, each quoted
-    stretch cut to an excerpt, the whole cut to ``limit`` characters."""
+    stretch cut to an excerpt and each long unquoted run of input (``unknown tag !...``) too, the
+    whole cut to ``limit`` characters."""
     shown = _QUOTED.sub(_shorten_quoted, printable(message))
+    shown = _LONG_WORD.sub(lambda m: m.group(0)[:WORD_CHARS] + "…", shown)
     return shown if len(shown) <= limit else shown[:limit] + "…"
 
 

@@ -8,7 +8,7 @@ from typing import Optional, Sequence
 
 from .. import __version__
 from ..config import Config, ConfigError, find_pyproject, load_config, parse_rule_ids, parse_size
-from ..escape import bounded_message, printable
+from ..escape import printable
 from ..engine import Report, run
 from ..scan import ScanInputs
 from ..rules import CATALOG
@@ -133,7 +133,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         config = _config(args)
         inputs = _inputs(args)
     except ConfigError as exc:
-        print(f"eice-checks: {bounded_message(str(exc), 400)}", file=sys.stderr)
+        print(f"eice-checks: {printable(str(exc))}", file=sys.stderr)  # input in it is cut to excerpts where quoted
         return EXIT_USAGE
     report = run(args.paths, config, inputs)
     for path in report.scanned.missing:
