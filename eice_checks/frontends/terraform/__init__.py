@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
+from ...files import OUTSIDE
 from ...model.builder import ModelBuilder
 from ...model.values import is_unknown
 from ..common import InputError
@@ -69,7 +70,8 @@ class TerraformFrontEnd:
         if self._unavailable:
             return None
         if not self.inside_tree(directory):  # a local module source or a download leaving the tree
-            self.errors.append(InputError(directory, "skipped: the module directory is outside the scanned tree"))
+            where = OUTSIDE if os.path.islink(directory) else "the module directory is outside the scanned tree"
+            self.errors.append(InputError(directory, f"skipped: {where}"))
             return None
         files = sorted(files if files is not None else _tf_files(directory), key=is_override_file)
         source = ModuleSource(directory)
