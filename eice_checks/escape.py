@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 from typing import Any
-from urllib.parse import quote
 
 EXCERPT_CHARS = 40  # of a quoted stretch of input
 WORD_CHARS = 64  # of an unquoted run without spaces: a Terraform address fits, a key or token does not
@@ -77,4 +76,6 @@ def _shorten_quoted(match: re.Match) -> str:
 def file_uri(path: str) -> str:
     """A relative URI reference for a path: its bytes as the file system holds them, percent-encoded
     (spaces, '%', and the bytes of a name that is not UTF-8)."""
+    from urllib.parse import quote  # for SARIF only: start-up stays lean
+
     return quote(os.fsencode(path), safe="/")
