@@ -81,17 +81,31 @@ class FileReader:
         """Whether ``path`` (links resolved) is inside a root; False when it cannot be resolved."""
         try:
             return inside(self.real_path(path), self.roots)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a NUL in the name
             return False
 
     def real_path(self, path: str) -> str:
-        """``path`` with every link resolved. Raises OSError for a loop or a missing target."""
+        """``path`` with every link resolved. Raises OSError for a loop or a missing target,
+        ValueError for a name with a NUL (os.path.islink would call it no link)."""
+        if "\0" in path:
+            raise ValueError("embedded null byte")
         directory, name = os.path.split(os.path.abspath(path))
-        real_dir = self._real_dirs.get(directory)
-        if real_dir is None:  # one realpath per directory, not one per file: scans stay linear
-            real_dir = self._real_dirs[directory] = os.path.realpath(directory, strict=True)
-        real = os.path.join(real_dir, name)
-        return os.path.realpath(real, strict=True) if os.path.islink(real) else real
+        return _resolved(os.path.join(self._real_directory(directory), name))
+
+    def _real_directory(self, directory: str) -> str:
+        """``os.path.realpath(directory, strict=True)``, built on its parent's, which is cached: one
+        lstat per directory, so a walk stays linear however deep the tree (and no recursion)."""
+        wanted, pending = directory, []
+        while directory not in self._real_dirs:
+            parent, name = os.path.split(directory)
+            if parent == directory:  # the file system's root
+                self._real_dirs[directory] = directory
+                break
+            pending.append((directory, parent, name))
+            directory = parent
+        for directory, parent, name in reversed(pending):
+            self._real_dirs[directory] = _resolved(os.path.join(self._real_dirs[parent], name))
+        return self._real_dirs[wanted]
 
     def read_text(self, path: str, confined: bool = True) -> str:
         """The file's text (UTF-8, a BOM allowed). Raises UnreadableFile."""
@@ -115,6 +129,8 @@ class FileReader:
             real = self.real_path(path)
         except OSError as exc:
             raise _unresolved(path, exc) from None
+        except ValueError:  # a NUL in the name: no file system has such a file
+            raise UnreadableFile("not a valid file name") from None
         if confined and not inside(real, self.roots):
             raise UnreadableFile(OUTSIDE if _is_link(path) else "outside the scanned tree")
         return real
@@ -183,6 +199,14 @@ def head_text(head: bytes) -> str:
     if wide == "UTF-32":
         return head[: len(head) // 4 * 4].decode("utf-32", "replace")
     return head.decode("latin-1")
+
+
+def _resolved(path: str) -> str:
+    """``path`` (whose directory is real already) with its last part resolved if it is a link.
+    Raises OSError when it does not exist, or for a loop."""
+    if stat.S_ISLNK(os.lstat(path).st_mode):
+        return os.path.realpath(path, strict=True)
+    return path
 
 
 def inside(real: str, roots: Iterable[str]) -> bool:

@@ -77,3 +77,9 @@ def test_the_reader_confines_to_its_roots(tmp_path):
     assert not reader.contains(str(inside / "dir")) and reader.contains(str(inside))
     with pytest.raises(UnreadableFile, match="^skipped: a directory, not a regular file$"):
         reader.read_text(str(inside))
+    with pytest.raises(UnreadableFile, match="^skipped: not a valid file name$"):
+        reader.read_text(str(inside / "a\0b.tf"))
+    assert not reader.contains(str(inside / "a\0b"))
+    (inside / "sub").mkdir()
+    (inside / "sub" / "up").symlink_to("..", target_is_directory=True)
+    assert reader.real_path(str(inside / "sub" / "up" / "sub" / "up" / "b.tf")) == str((inside / "b.tf").resolve())
