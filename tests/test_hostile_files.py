@@ -300,3 +300,13 @@ def test_a_module_directory_linked_from_outside_the_tree_is_not_read(tmp_path):
     code, data = report(tree, ".")
     assert code == 1 and findings(data) == [("EICE003", "valid/app.yaml", 18)]
     assert notes(data) == {"live/net": OUTSIDE}
+
+
+def test_a_chain_of_a_thousand_local_modules_neither_recurses_nor_takes_quadratic_time(tmp_path):
+    valid_template(tmp_path / "valid")
+    for level in range(1500):
+        (tmp_path / f"m{level}").mkdir()
+        call = f'module "next" {{\n  source = "../m{level + 1}"\n}}\n'
+        (tmp_path / f"m{level}" / "main.tf").write_text(call if level < 1499 else 'resource "aws_vpc" "v" {}\n')
+    code, data = report(tmp_path, ".")
+    assert code == 1 and findings(data) == [("EICE003", "valid/app.yaml", 18)]

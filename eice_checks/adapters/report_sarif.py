@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+
 from .. import __version__
 from ..engine import Report
 from ..escape import file_uri, printable

@@ -46,7 +46,7 @@ class TerraformFrontEnd:
 
         sources = {d: self.parse_directory(d, files, count=d not in planned) for d, files in modules.items()}
         called = {called for s in sources.values() if s is not None for called in s.local_sources()}
-        called |= {c for d in called | set(planned) for c in _calls_below(d, sources)}
+        called |= _calls_below(called | set(planned), sources)
         for directory, source in sources.items():
             if source is None or directory in called or directory in planned:
                 continue  # a module another scanned module calls is built as part of that one
@@ -103,10 +103,10 @@ class TerraformFrontEnd:
         names = _names(directory)
         files = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
         files += [n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
-        found = [(os.path.normpath(os.path.join(directory, n)), True) for n in files]
+        in_tree = [(os.path.normpath(os.path.join(directory, n)), True) for n in files]
+        named = [(path, False) for path in self.inputs.var_files]  # by the user: read wherever they are
         values: dict[str, Any] = {}
-        # --var-file files were named by the user: read wherever they are (still regular files only)
-        for path, confined in found + [(path, False) for path in self.inputs.var_files]:
+        for path, confined in in_tree + named:
             read = self._read_tfvars(path, confined)
             if read is None:
                 return _UnreadableVariables(path)  # any variable may be set there: none is known
@@ -177,14 +177,17 @@ def _clamp(line: Optional[int], text: str) -> Optional[int]:
     return min(line, max(last, 1)) if line else line
 
 
-def _calls_below(directory: str, sources: dict[str, Any], seen: Optional[set[str]] = None) -> set[str]:
-    """Local module directories called, directly or not, from ``directory``."""
-    seen = seen if seen is not None else set()
-    source = sources.get(directory)
-    for child in source.local_sources() if source is not None else ():
-        if child not in seen:
-            seen.add(child)
-            _calls_below(child, sources, seen)
+def _calls_below(directories: set[str], sources: dict[str, Any]) -> set[str]:
+    """Local module directories called, directly or not, from any of ``directories``: one walk for
+    all (linear), without recursion (a chain of modules may be thousands long)."""
+    seen: set[str] = set()
+    stack = list(directories)
+    while stack:
+        source = sources.get(stack.pop())
+        for child in source.local_sources() if source is not None else ():
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
     return seen
 
 
