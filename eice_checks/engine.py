@@ -51,7 +51,7 @@ def _rare_collections() -> Iterator[None]:
 
 
 def _run(paths: list[str], config: Config, inputs: Optional[ScanInputs]) -> Report:
-    scanned = scan(paths, inputs)
+    scanned = scan(paths, inputs, config.max_file_size)
     analysis = Analysis(scanned.model, config.admin_ports)
     findings: set[Finding] = set()
     errors = list(scanned.errors)

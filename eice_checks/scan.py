@@ -1,10 +1,13 @@
 """Find the sources under the given paths, hand them to the front ends, and build one model."""
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from .files import DEFAULT_MAX_FILE_BYTES, OUTSIDE, FileReader, UnreadableFile, head_text, inside, os_reason
 from .frontends.common import InputError
 from .model.builder import ModelBuilder
 from .model.network import Location, Model
@@ -14,7 +17,6 @@ TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 # copies of sources (SAM, Terragrunt), which would be counted twice.
 SKIPPED_DIRS = {".git", ".hg", ".svn", "node_modules", ".terraform", ".venv", "venv", "__pycache__", ".tox",
                 ".mypy_cache", ".pytest_cache", ".ruff_cache", ".aws-sam", ".terragrunt-cache", ".serverless"}
-MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
 @dataclass
@@ -22,6 +24,9 @@ class Sources:
     templates: list[str] = field(default_factory=list)
     modules: dict[str, list[str]] = field(default_factory=dict)  # directory -> .tf files
     missing: list[str] = field(default_factory=list)
+    notes: list[InputError] = field(default_factory=list)  # what the search itself skipped, and why
+    unread: int = 0  # paths given that count as sources but were not read (a link out of the tree)
+    seen: set[Any] = field(default_factory=set)  # real paths recorded: each file is read once
 
 
 @dataclass
@@ -52,67 +57,139 @@ def display_path(path: str) -> str:
     return shown.replace(os.sep, "/")
 
 
-def discover(paths: list[str]) -> Sources:
+def discover(paths: list[str], reader: Optional[FileReader] = None) -> Sources:
+    """The sources under ``paths``. Each PATH is a root of the scanned tree: a directory is its own
+    root, a file's root is its directory (a single .tf file is read with its whole directory, as
+    Terraform does). Links may point anywhere inside a root; ``reader`` learns the roots and reads
+    nothing outside them (see files.FileReader)."""
+    reader = reader if reader is not None else FileReader()
     sources = Sources()
-    for path in paths:
+    rooted = [(path, root) for path in paths if (root := _root_of(path, sources)) is not None]
+    for _, root in rooted:  # all roots first: a link in one may point into another
+        reader.add_root(root)
+    for path, _ in rooted:
         if os.path.isdir(path):
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not os.path.islink(os.path.join(root, d)))
-                for name in sorted(files):
-                    _add_file(sources, os.path.join(root, name))
-        elif os.path.isfile(path) and path.endswith(".tf"):
-            # Terraform reads a whole directory: one file of it alone would be a partial module.
-            directory = os.path.dirname(path) or "."
-            for name in sorted(os.listdir(directory)):
-                if name.endswith(".tf"):
-                    _add_file(sources, os.path.join(directory, name))
-        elif os.path.isfile(path):
-            _add_file(sources, path)
+            _walk(path, reader, sources)
+        elif path.endswith(".tf"):
+            for entry in _entries(os.path.dirname(path) or ".", sources):
+                if entry.name.endswith(".tf"):
+                    _add_file(sources, entry.path, reader)
         else:
-            sources.missing.append(path)
+            _add_file(sources, path, reader)
     return sources
 
 
-def _add_file(sources: Sources, path: str) -> None:
+def _root_of(path: str, sources: Sources) -> Optional[str]:
+    """The real path of ``path``'s root, or None (missing, or a link out of its own directory).
+    A PATH that is itself a link may point anywhere inside the directory that holds it: the
+    workflow names the path, the pull request decides what it is."""
+    if not os.path.lexists(path):
+        sources.missing.append(path)
+        return None
+    parent = os.path.realpath(os.path.dirname(os.path.abspath(path)))
+    real = os.path.realpath(path)
+    if os.path.islink(path) and not inside(real, (parent,)):
+        sources.notes.append(InputError(display_path(path), f"skipped: {OUTSIDE}"))
+        sources.unread += 1
+        return None
+    return real if os.path.isdir(real) else parent
+
+
+def _walk(top: str, reader: FileReader, sources: Sources) -> None:
+    """Depth first, in name order, without recursion (trees may be thousands of levels deep) and
+    without following links to directories (their targets are either scanned as themselves, or
+    outside the tree)."""
+    stack = [top]
+    while stack:
+        subdirectories = []
+        for entry in _entries(stack.pop(), sources):
+            if entry.is_symlink():
+                _linked_entry(entry, reader, sources)
+            elif entry.is_dir(follow_symlinks=False):
+                if entry.name not in SKIPPED_DIRS:
+                    subdirectories.append(entry.path)
+            else:  # FIFOs, sockets and devices too: the reader refuses them with a note
+                _add_file(sources, entry.path, reader)
+        stack.extend(reversed(subdirectories))
+
+
+def _entries(directory: str, sources: Sources) -> list[os.DirEntry]:
+    """A directory's entries in name order; one that cannot be listed is reported, not skipped."""
+    try:
+        with os.scandir(directory) as entries:
+            return sorted(entries, key=lambda e: e.name)
+    except OSError as exc:
+        sources.notes.append(InputError(display_path(directory), f"cannot list the directory: {os_reason(exc)}"))
+        return []
+
+
+def _linked_entry(entry: os.DirEntry, reader: FileReader, sources: Sources) -> None:
+    """A link found in the tree: a source file is handed to the reader (which refuses links out of
+    the tree, loops and dangling links with a note); a link to a directory outside the tree is
+    noted, one inside it is not entered (what it points at is scanned as itself, or skipped on
+    purpose)."""
+    try:
+        is_directory = stat.S_ISDIR(os.stat(entry.path).st_mode)
+    except OSError as exc:
+        # a loop may stand where a directory should: noted whatever its name (a source's, by the reader)
+        if exc.errno == errno.ELOOP and not _is_source_name(entry.name):
+            sources.notes.append(InputError(display_path(entry.path), "skipped: a symbolic link loop"))
+            return
+        is_directory = False
+    if not is_directory:
+        _add_file(sources, entry.path, reader)
+    elif entry.name not in SKIPPED_DIRS and not reader.contains(entry.path):
+        sources.notes.append(InputError(display_path(entry.path), f"skipped: {OUTSIDE}"))
+
+
+def _is_source_name(name: str) -> bool:
+    return name.endswith((".tf", *TEMPLATE_SUFFIXES))
+
+
+def _add_file(sources: Sources, path: str, reader: FileReader) -> None:
+    """Record a source file once: a template reached through a link to a file the scan also finds
+    is read once; so is a .tf file within its directory (a link from another directory makes it
+    part of that module too, as in Terraform)."""
+    if not _is_source_name(path):
+        return
+    try:
+        identity = reader.real_path(path)
+    except OSError:
+        identity = os.path.abspath(path)  # a loop or a dangling link: the reader reports it
     shown = display_path(path)
     if path.endswith(".tf"):
         directory = display_path(os.path.dirname(path) or ".")
-        files = sources.modules.setdefault(directory, [])
-        if shown not in files:
-            files.append(shown)
-    elif path.endswith(TEMPLATE_SUFFIXES) and shown not in sources.templates:
+        if (directory, identity) not in sources.seen:
+            sources.seen.add((directory, identity))
+            sources.modules.setdefault(directory, []).append(shown)
+    elif identity not in sources.seen:
+        sources.seen.add(identity)
         sources.templates.append(shown)
 
 
-def read_text(path: str, errors: list[InputError], quiet: bool = False) -> str | None:
-    """A file's text; a file that cannot be read is reported, unless ``quiet`` (a YAML/JSON file that
-    may well be no template: it is only reported when its start looks like one)."""
-    try:
-        if os.path.getsize(path) > MAX_FILE_BYTES:
-            return _unreadable(path, errors, f"skipped: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", quiet)
-        with open(path, encoding="utf-8-sig") as handle:
-            return handle.read()
-    except UnicodeDecodeError:
-        return _unreadable(path, errors, "skipped: not UTF-8 text", quiet)
-    except OSError as exc:
-        return _unreadable(path, errors, f"cannot read: {exc.strerror or exc}", quiet)
+class SourceFiles:
+    """Reads sources for one scan through one FileReader and reports what it cannot read."""
+
+    def __init__(self, reader: FileReader) -> None:
+        self.reader = reader
+
+    def read_text(self, path: str, errors: list[InputError], quiet: bool = False, confined: bool = True) -> str | None:
+        """A file's text, or None with the reason in ``errors``. ``quiet``: a YAML/JSON file that may
+        well be no template is reported only when its start looks like a source, or when it was
+        not opened at all (a link out of the tree, a FIFO, a device: those are always noted)."""
+        try:
+            return self.reader.read_text(path, confined)
+        except UnreadableFile as exc:
+            if not quiet or exc.head is None or _starts_like_a_source(exc.head):
+                errors.append(InputError(path, exc.message, exc.line))
+            return None
 
 
-def _unreadable(path: str, errors: list[InputError], message: str, quiet: bool) -> None:
-    if not quiet or _starts_like_a_source(path):
-        errors.append(InputError(path, message))
-    return None
-
-
-def _starts_like_a_source(path: str) -> bool:
+def _starts_like_a_source(head: bytes) -> bool:
     from .frontends.cloudformation import looks_like_template
 
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(64 * 1024).decode("latin-1")
-    except OSError:
-        return True
-    return looks_like_template(head) or _looks_like_plan(head)
+    text = head_text(head)
+    return looks_like_template(text) or _looks_like_plan(text)
 
 
 def _looks_like_plan(text: str) -> bool:
@@ -140,12 +217,15 @@ def _add_plan(path: str, text: str, builder: ModelBuilder, errors: list[InputErr
     return True
 
 
-def scan(paths: list[str], inputs: Optional[ScanInputs] = None) -> ScanResult:
+def scan(paths: list[str], inputs: Optional[ScanInputs] = None,
+         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> ScanResult:
     inputs = inputs or ScanInputs()
-    sources = discover(paths)
-    errors: list[InputError] = []
+    reader = FileReader(max_bytes=max_file_bytes)
+    sources = discover(paths, reader)
+    files = SourceFiles(reader)
+    errors: list[InputError] = list(sources.notes)
     builder = ModelBuilder()
-    candidates = read = 0
+    candidates, read = sources.unread, 0
     downloaded: dict[str, Location] = {}
 
     templates: list[Any] = []
@@ -153,9 +233,10 @@ def scan(paths: list[str], inputs: Optional[ScanInputs] = None) -> ScanResult:
     if sources.templates:  # imported only when needed: start-up stays lean for Terraform-only scans
         from .frontends.cloudformation import TemplateError, add_templates, load_template
     for path in sources.templates:
-        text = read_text(path, errors, quiet=True)
+        reported = len(errors)
+        text = files.read_text(path, errors, quiet=True)
         if text is None:
-            candidates += any(e.file == path for e in errors)  # reported: it looked like a source
+            candidates += len(errors) > reported  # reported: it looked like a source, or was not opened
             continue
         if path.endswith(".json") and _add_plan(path, text, builder, errors):
             candidates += 1
@@ -180,11 +261,14 @@ def scan(paths: list[str], inputs: Optional[ScanInputs] = None) -> ScanResult:
         from .frontends.terraform import TerraformFrontEnd, TerraformInputs  # lazily: loads the HCL grammar
 
         terraform_inputs = TerraformInputs(inputs.var_files, inputs.variables)
-        terraform_front_end = TerraformFrontEnd(read_text, builder, errors, terraform_inputs)
+        terraform_front_end = TerraformFrontEnd(files.read_text, builder, errors, terraform_inputs, reader.contains)
         # A plan describes the configuration beside it (and the modules it calls), more completely:
         # that configuration is not built a second time.
         terraform_front_end.add(sources.modules, planned=planned_dirs)
         candidates += sum(len(files) for d, files in sources.modules.items() if d not in planned_dirs)
         read += terraform_front_end.read
         downloaded = {d: Location(*origin) for d, origin in terraform_front_end.downloaded.items()}
+    # one note per file and reason: a --var-file is read for every root module, a linked tfvars
+    # directory is met by the search and by the reader
+    errors = list(dict.fromkeys(errors))
     return ScanResult(builder.finish(), errors, candidates, read, sources.missing, downloaded)

@@ -18,7 +18,7 @@ from helpers import FIXTURES, expected_markers, found, scan
 PRECISION = FIXTURES / "precision"
 UNREADABLE = {  # folders holding a file that cannot be read on purpose: reported, and nothing concluded
     "tf_unparsable_file_in_module": [("rules.tf", "invalid HCL: unexpected end of file (an unclosed block, bracket or string?)")],
-    "tf_unreadable_tfvars": [("terraform.tfvars", "skipped: not UTF-8 text")],
+    "tf_unreadable_tfvars": [("terraform.tfvars", "skipped: not UTF-8 text (byte 0xE9); save it as UTF-8")],
 }
 
 

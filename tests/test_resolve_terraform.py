@@ -55,7 +55,7 @@ def test_var_file(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(MODULES)
     assert main(["--var-file", str(var_file), "."]) == 0
     assert main(["--var-file", "missing.tfvars", "."]) == 2
-    assert "--var-file missing.tfvars: no such file" in capsys.readouterr().err
+    assert "--var-file missing.tfvars: cannot read: No such file or directory" in capsys.readouterr().err
 
 
 def test_a_gated_resource_exists_only_when_its_count_says_so(capsys, monkeypatch):

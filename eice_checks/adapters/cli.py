@@ -7,13 +7,18 @@ import sys
 from typing import Optional, Sequence
 
 from .. import __version__
-from ..config import Config, ConfigError, find_pyproject, load_config, parse_rule_ids
+from ..config import Config, ConfigError, find_pyproject, load_config, parse_rule_ids, parse_size
+from ..escape import printable
 from ..engine import Report, run
 from ..scan import ScanInputs
 from ..rules import CATALOG
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "github")
+_NEVER_READ = """never read: anything outside the PATHs (a symbolic link out of them is skipped with a
+note), FIFOs, sockets and devices, text that is not UTF-8 (UTF-16 included), files larger than
+--max-file-size. Each such file is one entry under errors; the scan goes on. See the README,
+"What is never read, and the limits"."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,11 +26,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="eice-checks",
         description="Check that EC2 Instance Connect Endpoints in CloudFormation and Terraform can reach their instances.",
-        epilog=f"rules:\n{rules}\n\nexit status: 0 no finding at or above --fail-on, 1 findings, 2 usage error or nothing readable.",
+        epilog=f"rules:\n{rules}\n\n{_NEVER_READ}\n\n"
+               "exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage error or nothing readable.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("paths", nargs="*", default=["."], metavar="PATH",
-                        help="files or directories to scan (default: .)")
+                        help="files or directories to scan (default: .); each is a root: nothing outside is read")
     parser.add_argument("-f", "--format", choices=FORMATS, default="text", help="output format (default: text)")
     parser.add_argument("--fail-on", choices=("error", "warning", "info", "never"),
                         help="lowest severity that makes the exit status 1 (default: error)")
@@ -39,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--parameters", action="append", default=[], metavar="KEY=VALUE|FILE",
                         help="CloudFormation parameter value, or a JSON parameters file (repeatable)")
     parser.add_argument("--config", metavar="FILE", help="pyproject.toml to read [tool.eice-checks] from (default: the nearest one)")
+    parser.add_argument("--max-file-size", metavar="SIZE",
+                        help="skip (with a note) files larger than this, e.g. 50M or 512K (default: 20M)")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour text output (default: auto)")
     parser.add_argument("--version", action="version", version=f"eice-checks {__version__}")
     return parser
@@ -56,10 +64,12 @@ def _config(args: argparse.Namespace) -> Config:
         fail_on=args.fail_on, admin_ports=ports,
         enable=parse_rule_ids(args.enable) if args.enable else None,
         disable=parse_rule_ids(args.disable) if args.disable else None,
+        max_file_size=parse_size(args.max_file_size) if args.max_file_size else None,
     )
 
 
 def _inputs(args: argparse.Namespace) -> ScanInputs:
+    from ..files import UnreadableFile, stat_regular
     from ..frontends.cloudformation.parameters import ParameterError, parse_parameters
 
     variables = []
@@ -69,8 +79,10 @@ def _inputs(args: argparse.Namespace) -> ScanInputs:
             raise ConfigError(f"--var takes NAME=VALUE, not {item!r}")
         variables.append((name.strip(), value))
     for path in args.var_file:
-        if not os.path.isfile(path):
-            raise ConfigError(f"--var-file {path}: no such file")
+        try:
+            stat_regular(path)  # named by the user: may be anywhere, but only a regular file
+        except UnreadableFile as exc:
+            raise ConfigError(f"--var-file {path}: {exc.message}") from None
     try:
         parameters = parse_parameters(args.parameters)
     except ParameterError as exc:
@@ -121,11 +133,11 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         config = _config(args)
         inputs = _inputs(args)
     except ConfigError as exc:
-        print(f"eice-checks: {exc}", file=sys.stderr)
+        print(f"eice-checks: {printable(str(exc))}", file=sys.stderr)  # input in it is cut to excerpts where quoted
         return EXIT_USAGE
     report = run(args.paths, config, inputs)
     for path in report.scanned.missing:
-        print(f"eice-checks: {path}: no such file or directory", file=sys.stderr)
+        print(f"eice-checks: {printable(path)}: no such file or directory", file=sys.stderr)
     output = _render(report, args.format, _use_colour(args.color))
     if output:
         print(output)

@@ -4,23 +4,26 @@ from __future__ import annotations
 import json
 
 from ..engine import Report
+from ..escape import printable, printable_data
 
 JSON_VERSION = 1
 _GITHUB_LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def render_json(report: Report) -> str:
-    return json.dumps({
+    return json.dumps(printable_data({
         "version": JSON_VERSION,
         "findings": [f.as_dict() for f in report.findings],
         "errors": [{"file": e.file, **({"line": e.line} if e.line else {}),
                     **({"column": e.column} if e.line and e.column else {}), "message": e.message}
                    for e in report.errors],
-    }, indent=2)
+    }), indent=2)
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # printable first: no control character (but line breaks, escaped next) or undecodable
+    # file-name byte reaches the log
+    return printable(text, keep="\r\n").replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:

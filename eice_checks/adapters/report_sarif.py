@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from urllib.parse import quote
 
 from .. import __version__
 from ..engine import Report
+from ..escape import file_uri, printable
 from ..rules import CATALOG
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -30,11 +30,6 @@ def _rule_descriptor(rule) -> dict:
     }
 
 
-def _uri(path: str) -> str:
-    """A relative URI reference: spaces, '%' and the like percent-encoded."""
-    return quote(path, safe="/")
-
-
 def _region(line: int, column: int | None) -> dict:
     return {"startLine": line, **({"startColumn": column} if column else {})}
 
@@ -43,22 +38,24 @@ def render_sarif(report: Report) -> str:
     index = {rule.id: i for i, rule in enumerate(CATALOG)}
     results = []
     for f in report.findings:
-        fingerprint = hashlib.sha256(f"{f.rule}|{f.file}|{f.resource}|{f.message}".encode()).hexdigest()[:32]
+        # surrogatepass: a file name that is not UTF-8 still has a stable fingerprint
+        identity = f"{f.rule}|{f.file}|{f.resource}|{f.message}".encode("utf-8", "surrogatepass")
+        fingerprint = hashlib.sha256(identity).hexdigest()[:32]
         results.append({
             "ruleId": f.rule,
             "ruleIndex": index[f.rule],
             "level": _LEVELS[f.severity],
-            "message": {"text": f"{f.resource}: {f.message}"},
+            "message": {"text": printable(f"{f.resource}: {f.message}")},
             "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": _uri(f.file), "uriBaseId": "%SRCROOT%"},
+                "artifactLocation": {"uri": file_uri(f.file), "uriBaseId": "%SRCROOT%"},
                 "region": _region(f.line, f.column),
             }}],
             "partialFingerprints": {"eiceFinding/v1": fingerprint},
         })
     notifications = [{
         "level": "error",
-        "message": {"text": f"could not read: {e.message}"},
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(e.file), "uriBaseId": "%SRCROOT%"},
+        "message": {"text": printable(f"could not read: {e.message}")},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": file_uri(e.file), "uriBaseId": "%SRCROOT%"},
                                             **({"region": _region(e.line, e.column)} if e.line else {})}}],
     } for e in report.errors]
     run = {

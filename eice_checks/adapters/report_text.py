@@ -4,6 +4,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from ..engine import Report
+from ..escape import printable
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "bold": "\033[1m", "dim": "\033[2m"}
 _RESET = "\033[0m"
@@ -14,17 +15,18 @@ def render(report: Report, colour: bool) -> str:
         return f"{_COLOURS[style]}{text}{_RESET}" if colour else text
 
     lines: list[str] = []
+    # printable: input names no terminal escape, and a file name that is not UTF-8 can be printed
     for file, findings in groupby(report.findings, key=lambda f: f.file):
-        lines.append(paint(file, "bold"))
+        lines.append(paint(printable(file), "bold"))
         for f in findings:
-            lines.append(f"  {f.line:>4}  {paint(f'{f.severity:<7}', f.severity)}  {f.rule}  {f.resource}")
-            reason, _, fix = f.message.partition(" Fix: ")
+            lines.append(f"  {f.line:>4}  {paint(f'{f.severity:<7}', f.severity)}  {f.rule}  {printable(f.resource)}")
+            reason, _, fix = printable(f.message).partition(" Fix: ")
             lines.append(f"        {reason}")
             if fix:
                 lines.append(f"        {paint('fix:', 'bold')} {fix}")
         lines.append("")
     for error in report.errors:
-        lines.append(f"{paint('could not read', 'error')} {error.render()}")
+        lines.append(f"{paint('could not read', 'error')} {printable(error.render())}")
     if report.errors:
         lines.append("")
     lines.append(_summary(report))

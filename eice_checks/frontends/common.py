@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from ..escape import bounded_message
 from ..model.values import EntityRef, is_unknown
 
 # Tag that marks a resource as an intended EICE target even when nothing else says so.
@@ -12,12 +13,19 @@ TARGET_TAG = "eice-checks:target"
 
 @dataclass(frozen=True)
 class InputError:
-    """A file (or part of one) that could not be read; reported, and the scan goes on."""
+    """A file (or part of one) that could not be read; reported, and the scan goes on.
+
+    ``message`` is bounded and escaped here, whoever builds it: messages quote input, and no output
+    format may carry more of a file than a short excerpt (see escape.bounded_message). ``file`` is
+    kept as the file system spells it; the output formats escape it."""
 
     file: str
     message: str
     line: Optional[int] = None
     column: Optional[int] = None  # 1-based, in characters
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", bounded_message(self.message))
 
     def render(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file

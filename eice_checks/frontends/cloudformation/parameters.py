@@ -5,6 +5,8 @@ import json
 import os
 from typing import Any
 
+from ...escape import excerpt
+from ...files import FileReader, UnreadableFile
 from ...model.values import Unknown
 from .resolve import parameter_text
 
@@ -20,7 +22,7 @@ def parse_parameters(specs: list[str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for spec in specs:
         path = spec[len("file://"):] if spec.startswith("file://") else spec
-        if os.path.isfile(path):
+        if os.path.lexists(path):  # whatever it is: the reader refuses FIFOs and devices with a clear error
             values.update(_read_file(path))
         elif "=" in spec and spec.partition("=")[0].strip():
             key, _, value = spec.partition("=")
@@ -32,10 +34,12 @@ def parse_parameters(specs: list[str]) -> dict[str, Any]:
 
 def _read_file(path: str) -> dict[str, Any]:
     try:
-        with open(path, encoding="utf-8") as handle:
-            data: Any = json.load(handle)
-    except (OSError, ValueError) as exc:
-        raise ParameterError(f"{path}: cannot read parameters: {exc}") from None
+        # named by the user: read wherever it is, but only as a regular file of bounded size
+        data: Any = json.loads(FileReader().read_text(path, confined=False))
+    except UnreadableFile as exc:
+        raise ParameterError(f"{path}{f':{exc.line}' if exc.line else ''}: cannot read parameters: {exc.reason}") from None
+    except (ValueError, RecursionError) as exc:
+        raise ParameterError(f"{path}: cannot read parameters: invalid JSON: {excerpt(str(exc), 80)}") from None
     if isinstance(data, dict) and isinstance(data.get("Parameters"), dict):
         return {str(k): _text(v) for k, v in data["Parameters"].items()}
     if isinstance(data, list) and all(isinstance(i, dict) and "ParameterKey" in i for i in data):

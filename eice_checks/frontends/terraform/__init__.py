@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
+from ...files import OUTSIDE
 from ...model.builder import ModelBuilder
 from ...model.values import is_unknown
 from ..common import InputError
@@ -22,9 +23,11 @@ class TerraformInputs:
 
 
 class TerraformFrontEnd:
-    def __init__(self, read_text: Callable[[str, list[InputError]], Optional[str]], builder: ModelBuilder,
-                 errors: list[InputError], inputs: TerraformInputs) -> None:
+    def __init__(self, read_text: Callable[..., Optional[str]], builder: ModelBuilder, errors: list[InputError],
+                 inputs: TerraformInputs, inside_tree: Callable[[str], bool] = lambda path: True) -> None:
+        # read_text(path, errors, confined=True): the scan's one safe reader (see eice_checks.files)
         self.read_text = read_text
+        self.inside_tree = inside_tree
         self.builder = builder
         self.errors = errors
         self.inputs = inputs
@@ -43,7 +46,7 @@ class TerraformFrontEnd:
 
         sources = {d: self.parse_directory(d, files, count=d not in planned) for d, files in modules.items()}
         called = {called for s in sources.values() if s is not None for called in s.local_sources()}
-        called |= {c for d in called | set(planned) for c in _calls_below(d, sources)}
+        called |= _calls_below(called | set(planned), sources)
         for directory, source in sources.items():
             if source is None or directory in called or directory in planned:
                 continue  # a module another scanned module calls is built as part of that one
@@ -65,6 +68,10 @@ class TerraformFrontEnd:
             return self._sources[directory]
         self._sources[directory] = None
         if self._unavailable:
+            return None
+        if not self.inside_tree(directory):  # a local module source or a download leaving the tree
+            where = OUTSIDE if os.path.islink(directory) else "the module directory is outside the scanned tree"
+            self.errors.append(InputError(directory, f"skipped: {where}"))
             return None
         files = sorted(files if files is not None else _tf_files(directory), key=is_override_file)
         source = ModuleSource(directory)
@@ -93,12 +100,14 @@ class TerraformFrontEnd:
     def _root_variables(self, directory: str) -> dict[str, Any]:
         """Terraform's precedence, lowest first: terraform.tfvars, terraform.tfvars.json,
         *.auto.tfvars / *.auto.tfvars.json in lexical order, then -var-file files, then -var."""
-        names = sorted(os.listdir(directory)) if os.path.isdir(directory) else []
+        names = _names(directory)
         files = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
         files += [n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
+        in_tree = [(os.path.normpath(os.path.join(directory, n)), True) for n in files]
+        named = [(path, False) for path in self.inputs.var_files]  # by the user: read wherever they are
         values: dict[str, Any] = {}
-        for path in [os.path.normpath(os.path.join(directory, n)) for n in files] + self.inputs.var_files:
-            read = self._read_tfvars(path)
+        for path, confined in in_tree + named:
+            read = self._read_tfvars(path, confined)
             if read is None:
                 return _UnreadableVariables(path)  # any variable may be set there: none is known
             values.update(read)
@@ -106,10 +115,10 @@ class TerraformFrontEnd:
             values[name] = _cli_value(text)
         return values
 
-    def _read_tfvars(self, path: str) -> Optional[dict[str, Any]]:
+    def _read_tfvars(self, path: str, confined: bool) -> Optional[dict[str, Any]]:
         from .expressions.evaluate import evaluate_source
 
-        text = self.read_text(path, self.errors)
+        text = self.read_text(path, self.errors, confined=confined)
         if text is None:
             return None
         try:
@@ -122,6 +131,8 @@ class TerraformFrontEnd:
         except (ValueError, HclFileError) as exc:
             line = getattr(exc, "line", None) or getattr(exc, "lineno", None)
             self.errors.append(InputError(path, f"invalid variables file: {getattr(exc, 'message', exc)}", line))
+        except RecursionError:
+            self.errors.append(InputError(path, "invalid variables file: nesting too deep"))
         except HclUnavailable:
             pass  # already reported for the modules
         return None
@@ -166,14 +177,17 @@ def _clamp(line: Optional[int], text: str) -> Optional[int]:
     return min(line, max(last, 1)) if line else line
 
 
-def _calls_below(directory: str, sources: dict[str, Any], seen: Optional[set[str]] = None) -> set[str]:
-    """Local module directories called, directly or not, from ``directory``."""
-    seen = seen if seen is not None else set()
-    source = sources.get(directory)
-    for child in source.local_sources() if source is not None else ():
-        if child not in seen:
-            seen.add(child)
-            _calls_below(child, sources, seen)
+def _calls_below(directories: set[str], sources: dict[str, Any]) -> set[str]:
+    """Local module directories called, directly or not, from any of ``directories``: one walk for
+    all (linear), without recursion (a chain of modules may be thousands long)."""
+    seen: set[str] = set()
+    stack = list(directories)
+    while stack:
+        source = sources.get(stack.pop())
+        for child in source.local_sources() if source is not None else ():
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
     return seen
 
 
