@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional
 
 from .analysis.findings import Finding, severity_rank
 from .analysis.paths import Analysis
@@ -15,7 +15,10 @@ from .config import Config
 from .frontends.common import InputError
 from .model.network import Location, Model
 from .rules import CATALOG
-from .scan import ScanInputs, ScanResult, scan
+from .scan import ScanInputs, ScanResult, scan, scan_templates
+
+if TYPE_CHECKING:  # the CloudFormation front end is imported only when templates are read
+    from .frontends.cloudformation import Template
 
 
 @dataclass
@@ -34,7 +37,14 @@ class Report:
 
 def run(paths: list[str], config: Config, inputs: Optional[ScanInputs] = None) -> Report:
     with _rare_collections():
-        return _run(paths, config, inputs)
+        return _report(scan(paths, inputs), config)
+
+
+def run_templates(templates: list[Template], config: Config, inputs: Optional[ScanInputs] = None) -> Report:
+    """The same job on CloudFormation templates already in memory: a host (cfn-lint) decoded them,
+    maybe from standard input, so there is no file to read again."""
+    with _rare_collections():
+        return _report(scan_templates(templates, inputs), config)
 
 
 @contextmanager
@@ -50,8 +60,7 @@ def _rare_collections() -> Iterator[None]:
         gc.set_threshold(*previous)
 
 
-def _run(paths: list[str], config: Config, inputs: Optional[ScanInputs]) -> Report:
-    scanned = scan(paths, inputs)
+def _report(scanned: ScanResult, config: Config) -> Report:
     analysis = Analysis(scanned.model, config.admin_ports)
     findings: set[Finding] = set()
     errors = list(scanned.errors)

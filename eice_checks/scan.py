@@ -188,3 +188,17 @@ def scan(paths: list[str], inputs: Optional[ScanInputs] = None) -> ScanResult:
         read += terraform_front_end.read
         downloaded = {d: Location(*origin) for d, origin in terraform_front_end.downloaded.items()}
     return ScanResult(builder.finish(), errors, candidates, read, sources.missing, downloaded)
+
+
+def scan_templates(templates: list[Any], inputs: Optional[ScanInputs] = None) -> ScanResult:
+    """The model of CloudFormation templates already in memory (``frontends.cloudformation.Template``,
+    e.g. converted from what cfn-lint decoded), built as ``scan`` builds it from files."""
+    from .frontends.cloudformation import add_templates
+
+    inputs = inputs or ScanInputs()
+    errors: list[InputError] = []
+    builder = ModelBuilder()
+    for template in templates:
+        template.parameter_values = inputs.parameters
+    add_templates(templates, builder, errors)
+    return ScanResult(builder.finish(), errors, len(templates), len(templates))
