@@ -40,11 +40,13 @@ def run(paths: list[str], config: Config, inputs: Optional[ScanInputs] = None) -
         return _report(scan(paths, inputs), config)
 
 
-def run_templates(templates: list[Template], config: Config, inputs: Optional[ScanInputs] = None) -> Report:
+def run_templates(templates: list[Template], config: Config, inputs: Optional[ScanInputs] = None,
+                  other_stacks_unseen: bool = False) -> Report:
     """The same job on CloudFormation templates already in memory: a host (cfn-lint) decoded them,
-    maybe from standard input, so there is no file to read again."""
+    maybe from standard input, so there is no file to read again. ``other_stacks_unseen``: see
+    ``scan_templates``."""
     with _rare_collections():
-        return _report(scan_templates(templates, inputs), config)
+        return _report(scan_templates(templates, inputs, other_stacks_unseen), config)
 
 
 @contextmanager
