@@ -24,7 +24,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-Path = tuple  # a template path: keys and list indexes, as cfn-lint's RuleMatch takes it
+TemplatePath = tuple  # a template path: keys and list indexes, as cfn-lint's RuleMatch takes it
 
 # Far beyond any template; keeps the conversion inside Python's recursion limit. cfn-lint resolves
 # YAML aliases, so a template may even refer to itself.
@@ -40,7 +40,7 @@ class PlannedMatch:
 
     kind: str
     rule: str
-    path: Path
+    path: TemplatePath
     message: str
     location: Optional[tuple[int, int, int, int]] = None  # 0-based, only where no path shows the line
 
@@ -50,14 +50,20 @@ class Converted:
     """A decoded template in the front end's form, and the template paths found at each line."""
 
     body: Any
-    places: dict[int, list[Path]] = field(default_factory=dict)
+    places: dict[int, list[TemplatePath]] = field(default_factory=dict)
 
-    def path_at(self, line: int, resource: str) -> Optional[Path]:
-        """The most specific path cfn-lint shows at ``line``, inside ``resource`` where possible."""
+    def path_at(self, line: int, resource: str) -> Optional[TemplatePath]:
+        """The most specific path cfn-lint shows at ``line``, inside ``resource`` where possible.
+        A property whose value is written on its line (``"CidrIp": {"Fn::GetAtt": [...]}``) is the
+        place, not the function's arguments."""
         candidates = self.places.get(line, [])
-        inside = [p for p in candidates if p[:2] == ("Resources", resource)]
-        pool = inside or candidates
-        return max(pool, key=len) if pool else None
+        candidates = [p for p in candidates if p[:2] == ("Resources", resource)] or candidates
+        candidates = [p for p in candidates if not any(map(_is_function, p))] or candidates
+        return max(candidates, key=len) if candidates else None
+
+
+def _is_function(key: Any) -> bool:
+    return isinstance(key, str) and (key == "Ref" or key.startswith("Fn::"))
 
 
 class _TooDeep(Exception):
@@ -70,7 +76,7 @@ def convert(node: Any) -> Converted:
 
     converted = Converted(None)
 
-    def walk(value: Any, path: Path, line: int) -> Any:
+    def walk(value: Any, path: TemplatePath, line: int) -> Any:
         if len(path) > _MAX_DEPTH:
             raise _TooDeep()
         line = _line(value, line)
@@ -165,13 +171,14 @@ def _analyse(cfn: Any) -> list[PlannedMatch]:
     return planned
 
 
-def _place(kind: str, rule: str, line: Optional[int], resource: str, message: str, converted: Converted) -> PlannedMatch:
+def _place(kind: str, rule: str, line: Optional[int], resource: str, message: str,
+           converted: Converted) -> PlannedMatch:
     path = converted.path_at(line, resource) if line else None
     if path is not None:
         return PlannedMatch(kind, rule, path, message)
     # No key or item starts at that line (a JSON "{" on a line of its own): the line itself, with
     # the resource as the path so that its Metadata can still suppress the match.
     resources = converted.body.get("Resources") if isinstance(converted.body, dict) else None
-    fallback: Path = ("Resources", resource) if isinstance(resources, dict) and resource in resources else ()
+    fallback: TemplatePath = ("Resources", resource) if isinstance(resources, dict) and resource in resources else ()
     location = (line - 1, 0, line - 1, 0) if line else None
     return PlannedMatch(kind, rule, fallback, message, location)
