@@ -236,6 +236,18 @@ def test_matches_point_at_the_offending_property(in_process):
     }
 
 
+def test_a_line_no_path_shows_is_given_to_cfn_lint_as_it_is(in_process, monkeypatch):
+    # should no key or list item start at a finding's line, the match carries the line itself, and
+    # the finding's resource as its path (for that resource's Metadata suppressions)
+    from eice_checks.adapters.cfn_lint import Converted
+
+    monkeypatch.setattr(Converted, "path_at", lambda self, line, resource: None)
+    path = _relative("EICE004")
+    matches = [m for m in lint_in_process([APPEND, "--", path], ROOT) if m.rule.id in OUR_IDS]
+    assert ours_in_process(matches) == cli([path], ROOT)
+    assert sorted(m.path for m in matches) == [["Resources", "FailEmptyGroups"], ["Resources", "FailNoGroups"]]
+
+
 # -- the rule classes -------------------------------------------------------------------------------
 def test_one_rule_class_per_catalog_rule(in_process):
     import eice_checks.cfn_lint as plugin
