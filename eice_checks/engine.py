@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional
 
 from .analysis.findings import Finding, severity_rank
 from .analysis.paths import Analysis
@@ -15,7 +15,10 @@ from .config import Config
 from .frontends.common import InputError
 from .model.network import Location, Model
 from .rules import CATALOG
-from .scan import ScanInputs, ScanResult, scan
+from .scan import ScanInputs, ScanResult, scan, scan_templates
+
+if TYPE_CHECKING:  # the CloudFormation front end is imported only when templates are read
+    from .frontends.cloudformation import Template
 
 
 @dataclass
@@ -34,7 +37,16 @@ class Report:
 
 def run(paths: list[str], config: Config, inputs: Optional[ScanInputs] = None) -> Report:
     with _rare_collections():
-        return _run(paths, config, inputs)
+        return _report(scan(paths, inputs, config.max_file_size), config)
+
+
+def run_templates(templates: list[Template], config: Config, inputs: Optional[ScanInputs] = None,
+                  other_stacks_unseen: bool = False) -> Report:
+    """The same job on CloudFormation templates already in memory: a host (cfn-lint) decoded them,
+    maybe from standard input, so there is no file to read again. ``other_stacks_unseen``: see
+    ``scan_templates``."""
+    with _rare_collections():
+        return _report(scan_templates(templates, inputs, other_stacks_unseen), config)
 
 
 @contextmanager
@@ -50,8 +62,7 @@ def _rare_collections() -> Iterator[None]:
         gc.set_threshold(*previous)
 
 
-def _run(paths: list[str], config: Config, inputs: Optional[ScanInputs]) -> Report:
-    scanned = scan(paths, inputs, config.max_file_size)
+def _report(scanned: ScanResult, config: Config) -> Report:
     analysis = Analysis(scanned.model, config.admin_ports)
     findings: set[Finding] = set()
     errors = list(scanned.errors)

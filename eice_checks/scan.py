@@ -272,3 +272,23 @@ def scan(paths: list[str], inputs: Optional[ScanInputs] = None,
     # directory is met by the search and by the reader
     errors = list(dict.fromkeys(errors))
     return ScanResult(builder.finish(), errors, candidates, read, sources.missing, downloaded)
+
+
+def scan_templates(templates: list[Any], inputs: Optional[ScanInputs] = None,
+                   other_stacks_unseen: bool = False) -> ScanResult:
+    """The model of CloudFormation templates already in memory (``frontends.cloudformation.Template``,
+    e.g. converted from what cfn-lint decoded), built as ``scan`` builds it from files.
+    ``other_stacks_unseen``: the templates belong to a deployment whose other stacks are not read
+    (cfn-lint lints one template at a time). A stack there may add rules to any group these
+    templates hand out, as a rules stack that takes it as a parameter does."""
+    from .frontends.cloudformation import add_templates
+
+    inputs = inputs or ScanInputs()
+    errors: list[InputError] = []
+    builder = ModelBuilder()
+    for template in templates:
+        template.parameter_values = inputs.parameters
+    add_templates(templates, builder, errors)
+    if other_stacks_unseen:
+        builder.note_unattributed_rule()
+    return ScanResult(builder.finish(), errors, len(templates), len(templates))

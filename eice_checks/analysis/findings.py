@@ -51,6 +51,11 @@ class RuleInfo:
         return f"{_CFN_LINT_LETTERS[self.severity]}99{self.number:02d}"
 
     @property
+    def page(self) -> str:
+        """The rule's documentation page, as a path from the repository root (hosts link to it)."""
+        return f"rules/{self.id}.md"
+
+    @property
     def checkov_id(self) -> str:
         """Checkov's style for custom checks; stable: users put it in skip comments."""
         return f"CKV2_EICE_{self.number}"

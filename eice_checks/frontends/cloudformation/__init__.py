@@ -25,6 +25,12 @@ def load_template(path: str, text: str) -> Template | None:
     if not looks_like_template(text):
         return None
     body = load_json(text) if text.lstrip().startswith("{") else load_yaml(text)
+    return template_from_body(path, body)
+
+
+def template_from_body(path: str, body: Any) -> Template | None:
+    """A Template from a loaded body (ours, or one a host such as cfn-lint decoded and converted to
+    LineDict/LineList); None when it is not CloudFormation."""
     if not isinstance(body, LineDict) or not isinstance(body.get("Resources"), LineDict):
         return None
     return Template(path, body, body["Resources"])
@@ -70,4 +76,4 @@ def _export_value(resolver: Resolver, name: str, value: Any, in_progress: set[st
     return resolve
 
 
-__all__ = ["Template", "TemplateError", "add_templates", "load_template", "looks_like_template"]
+__all__ = ["Template", "TemplateError", "add_templates", "load_template", "looks_like_template", "template_from_body"]
