@@ -35,6 +35,7 @@ class RuleInfo:
     id: str
     name: str
     severity: str
+    reported_on: str  # "endpoint" or "target": the kind of resource its findings name
     title: str  # one line: what the rule reports
     fix: str  # one line: how to fix, for SARIF help and summaries
     check: Callable[..., Iterable[Finding]] = field(compare=False, repr=False)
@@ -42,6 +43,11 @@ class RuleInfo:
     @property
     def number(self) -> int:
         return int(self.id[len("EICE"):])
+
+    @property
+    def page(self) -> str:
+        """The rule's documentation page, as a path in the eice-checks repository."""
+        return f"rules/{self.id}.md"
 
     @property
     def cfn_lint_id(self) -> str:

@@ -41,7 +41,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
 
 
 RULE = RuleInfo(
-    id="EICE001", name="endpoint-egress-missing", severity="error",
+    id="EICE001", name="endpoint-egress-missing", severity="error", reported_on="endpoint",
     title="The endpoint's security group allows no outbound SSH/RDP toward the instances it should reach",
     fix="Add an egress rule to the endpoint's security group for TCP 22/3389 to the targets' security group or the VPC CIDR.",
     check=check,

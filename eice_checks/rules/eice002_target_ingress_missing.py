@@ -31,7 +31,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
 
 
 RULE = RuleInfo(
-    id="EICE002", name="target-ingress-missing", severity="error",
+    id="EICE002", name="target-ingress-missing", severity="error", reported_on="target",
     title="An instance the endpoint should reach admits no SSH/RDP traffic from the endpoint",
     fix="Add an ingress rule to the target's security group for TCP 22/3389 from the endpoint's security group.",
     check=check,

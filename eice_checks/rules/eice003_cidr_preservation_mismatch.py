@@ -34,7 +34,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
 
 
 RULE = RuleInfo(
-    id="EICE003", name="cidr-preservation-mismatch", severity="error",
+    id="EICE003", name="cidr-preservation-mismatch", severity="error", reported_on="target",
     title="The target admits the endpoint only through a CIDR that cannot match the endpoint's client IP preservation mode",
     fix="Match the CIDR to the preservation mode (VPC/subnet range when off, clients' public ranges when on) or admit the endpoint's security group.",
     check=check,

@@ -34,7 +34,7 @@ def _default_group_state(analysis: Analysis, key: str) -> str:
 
 
 RULE = RuleInfo(
-    id="EICE004", name="endpoint-default-security-group", severity="warning",
+    id="EICE004", name="endpoint-default-security-group", severity="warning", reported_on="endpoint",
     title="The endpoint names no security group, so the VPC's default security group is used",
     fix="Give the endpoint a dedicated security group with egress TCP 22/3389 to its targets.",
     check=check,

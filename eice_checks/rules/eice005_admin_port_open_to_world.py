@@ -28,7 +28,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
 
 
 RULE = RuleInfo(
-    id="EICE005", name="admin-port-open-to-world", severity="warning",
+    id="EICE005", name="admin-port-open-to-world", severity="warning", reported_on="target",
     title="A target reachable through the endpoint also admits SSH/RDP from 0.0.0.0/0 or ::/0",
     fix="Remove the world-open SSH/RDP rule; admit TCP 22/3389 from the endpoint's security group only.",
     check=check,

@@ -39,7 +39,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
 
 
 RULE = RuleInfo(
-    id="EICE006", name="preservation-unsupported", severity="error",
+    id="EICE006", name="preservation-unsupported", severity="error", reported_on="endpoint",
     title="Client IP preservation is on for a dualstack or IPv6 endpoint",
     fix="Turn client IP preservation off for dualstack/IPv6 endpoints, or make the endpoint IPv4: an IPv4-only subnet, "
         "or in Terraform ip_address_type = \"ipv4\".",

@@ -25,7 +25,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
 
 
 RULE = RuleInfo(
-    id="EICE007", name="preservation-implicit", severity="info",
+    id="EICE007", name="preservation-implicit", severity="info", reported_on="endpoint",
     title="Client IP preservation is not set explicitly; CloudFormation and Terraform default differently",
     fix="Set preserve_client_ip / PreserveClientIp explicitly.",
     check=check,

@@ -48,7 +48,7 @@ def _unindexed(address: str) -> str:
 
 
 RULE = RuleInfo(
-    id="EICE008", name="multiple-endpoints-per-vpc", severity="error",
+    id="EICE008", name="multiple-endpoints-per-vpc", severity="error", reported_on="endpoint",
     title="More than one EC2 Instance Connect Endpoint in one VPC",
     fix="Keep one endpoint per VPC; it serves every subnet.",
     check=check,
