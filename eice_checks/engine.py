@@ -84,14 +84,20 @@ def relocate_downloaded(findings: Iterable[Finding], downloaded: dict[str, Locat
 _INDEX = re.compile(r'\[(?:\d+|"[^"]*")\]')
 
 
+def base_address(address: str) -> str:
+    """The address without count/for_each indexes (``module.app.aws_instance.this``): what a finding
+    that holds for every instance is reported on."""
+    return _INDEX.sub("", address)
+
+
 def collapse_instances(findings: set[Finding], model: Model) -> set[Finding]:
     """One finding on the unexpanded address (``module.app.aws_instance.this``) when every instance
     of a count/for_each resource fails the same way at the same place; otherwise one per instance."""
-    instances = Counter(_INDEX.sub("", e.address) for e in (*model.endpoints, *model.targets))
+    instances = Counter(base_address(e.address) for e in (*model.endpoints, *model.targets))
     groups: dict[tuple[str, str, int, str, str], list[Finding]] = {}
     for finding in findings:
         # "the same way": same rule and place, and the same message but for the instance's own address
-        base = _INDEX.sub("", finding.resource)
+        base = base_address(finding.resource)
         key = (finding.rule, finding.file, finding.line, base, finding.message.replace(finding.resource, base))
         groups.setdefault(key, []).append(finding)
     result: set[Finding] = set()
