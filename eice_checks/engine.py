@@ -53,17 +53,29 @@ def _rare_collections() -> Iterator[None]:
 def _run(paths: list[str], config: Config, inputs: Optional[ScanInputs]) -> Report:
     scanned = scan(paths, inputs)
     analysis = Analysis(scanned.model, config.admin_ports)
-    findings: set[Finding] = set()
+    findings: list[Finding] = []
     errors = list(scanned.errors)
     for rule in CATALOG:
         if not config.rule_enabled(rule.id):
             continue
         try:
-            findings.update(rule.check(analysis))
+            findings.extend(rule.check(analysis))
         except Exception as exc:  # a bug in one rule must not hide the others' findings
             errors.append(InputError("<eice-checks>", f"internal error in {rule.id}: {type(exc).__name__}: {exc}"))
-    collapsed = collapse_instances(findings, scanned.model)
+    collapsed = collapse_instances(merge_subjects(findings), scanned.model)
     return Report(sorted(relocate_downloaded(collapsed, scanned.downloaded)), errors, scanned, config)
+
+
+def merge_subjects(findings: Iterable[Finding]) -> set[Finding]:
+    """One finding per rule, place and address, about every resource it was found on: two root
+    modules that call one module have two resources with one address, and one finding."""
+    merged: dict[Finding, Finding] = {}
+    for finding in findings:
+        kept = merged.setdefault(finding, finding)
+        if kept is not finding:
+            extra = tuple(s for s in finding.subjects if s not in kept.subjects)
+            merged[finding] = replace(kept, subjects=kept.subjects + extra)
+    return set(merged.values())
 
 
 def relocate_downloaded(findings: Iterable[Finding], downloaded: dict[str, Location]) -> list[Finding]:
@@ -103,7 +115,8 @@ def collapse_instances(findings: set[Finding], model: Model) -> set[Finding]:
     result: set[Finding] = set()
     for (_, _, _, base, message), group in groups.items():
         if len(group) > 1 and len(group) == instances[base]:
-            result.add(replace(min(group), resource=base, message=message))
+            subjects = tuple(key for finding in sorted(group) for key in finding.subjects)
+            result.add(replace(min(group), resource=base, message=message, subjects=subjects))
         else:
             result.update(group)
     return result

@@ -27,6 +27,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             f"{mode_phrase(endpoint)}. Fix: add an ingress rule to {target_groups} for TCP {ports} from the "
             f"endpoint's security group {endpoint_groups}, which works whether client IP preservation is on or off.",
             group_list(analysis.model, target.security_groups.keys) + (endpoint.address,), column=where.column,
+            subjects=(target.key,),
         )
 
 

@@ -29,7 +29,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             rule.location.file, rule.location.line, RULE.id, target.address, RULE.severity,
             f"{target.address} ({target.kind}) admits {rule.describe()} for {endpoint.address}, but "
             f"{mode_phrase(endpoint)}: {why}. Fix: {fix}.",
-            (rule.origin, endpoint.address), column=rule.location.column,
+            (rule.origin, endpoint.address), column=rule.location.column, subjects=(target.key,),
         )
 
 

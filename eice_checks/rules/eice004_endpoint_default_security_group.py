@@ -22,7 +22,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             f"attaches the VPC's default security group{managed}. That group is shared, often stripped of all rules "
             f"by baseline tooling, and any rule added to it for the endpoint opens every resource that uses it. "
             f"Fix: create a dedicated security group with egress TCP {ports_short(analysis.admin_ports)} to the "
-            f"targets and set {prop} to it.", column=where.column,
+            f"targets and set {prop} to it.", column=where.column, subjects=(endpoint.key,),
         )
 
 

@@ -23,7 +23,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
                 f"admits {rule.describe()}: its admin ports are open to the whole internet. With an endpoint in "
                 f"place they do not need to be. Fix: remove this rule and admit TCP {ports_short(analysis.admin_ports)} "
                 f"from the endpoint's security group only; control who connects with IAM (ec2-instance-connect:OpenTunnel).",
-                (rule.origin, path.endpoint.address), column=rule.location.column,
+                (rule.origin, path.endpoint.address), column=rule.location.column, subjects=(target.key,),
             )
 
 

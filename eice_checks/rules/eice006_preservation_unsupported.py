@@ -35,6 +35,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             f"{endpoint.address} {kind} and {mode_phrase(endpoint)}, but client IP preservation is only "
             f"supported for IPv4 endpoints: AWS rejects this configuration. Fix: set {prop} = false; if the "
             f"clients' addresses must be preserved, {alternative} instead.", column=where.column,
+            subjects=(endpoint.key,),
         )
 
 

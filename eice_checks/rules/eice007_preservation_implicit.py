@@ -20,7 +20,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             f"{endpoint.address}: {mode_phrase(endpoint)}. The other tool's default is the opposite "
             f"(CloudFormation and the EC2 API: false; the Terraform AWS provider: true), and the targets' "
             f"security groups must admit the source that matches the mode. Fix: set {prop} = {value} "
-            f"explicitly, or to the value you intend.", column=endpoint.location.column,
+            f"explicitly, or to the value you intend.", column=endpoint.location.column, subjects=(endpoint.key,),
         )
 
 

@@ -122,3 +122,15 @@ def test_a_rule_that_crashes_fails_every_resource_it_judges_and_says_so(monkeypa
     assert crashed.outcome == FAILED
     assert "could not run EICE003" in crashed.note and "RuntimeError: boom" in crashed.note
     assert _of(verdicts, EICE002_TF, "EICE002", "main.tf", "aws_instance.fail_tagged").outcome == FAILED
+
+
+def test_one_module_called_by_two_roots_is_judged_per_root(monkeypatch):
+    folder = FIXTURES / "checkov" / "shared_module"
+    monkeypatch.chdir(folder)
+    report, verdicts = _verdicts(folder)
+    (finding,) = report.findings  # one address, one place: one finding, about the staging root's instance
+    assert (finding.rule, finding.resource) == ("EICE002", "module.app.aws_instance.this")
+    rule, file = RULES_BY_ID["EICE002"], str(folder / "modules" / "app" / "main.tf")
+    assert verdicts.of(rule, file, "module.app.aws_instance.this", str(folder / "live" / "staging")).outcome == FAILED
+    assert verdicts.of(rule, file, "module.app.aws_instance.this", str(folder / "live" / "prod")).outcome == PASSED
+    assert verdicts.of(rule, file, "module.app.aws_instance.this").outcome == FAILED  # no root given: either
