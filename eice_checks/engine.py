@@ -17,6 +17,8 @@ from .model.network import Location, Model
 from .rules import CATALOG
 from .scan import ScanInputs, ScanResult, scan
 
+INTERNAL_ERROR = "<eice-checks>"  # the file of an error that is a bug: "internal error in EICE00N: ..."
+
 
 @dataclass
 class Report:
@@ -61,7 +63,7 @@ def _run(paths: list[str], config: Config, inputs: Optional[ScanInputs]) -> Repo
         try:
             findings.extend(rule.check(analysis))
         except Exception as exc:  # a bug in one rule must not hide the others' findings
-            errors.append(InputError("<eice-checks>", f"internal error in {rule.id}: {type(exc).__name__}: {exc}"))
+            errors.append(InputError(INTERNAL_ERROR, f"internal error in {rule.id}: {type(exc).__name__}: {exc}"))
     collapsed = collapse_instances(merge_subjects(findings), scanned.model)
     return Report(sorted(relocate_downloaded(collapsed, scanned.downloaded)), errors, scanned, config)
 

@@ -12,7 +12,7 @@ from typing import Optional, Union
 
 from .analysis.findings import Finding, RuleInfo
 from .analysis.paths import Analysis
-from .engine import Report, base_address
+from .engine import INTERNAL_ERROR, Report, base_address
 from .model.network import Endpoint, Target
 
 # The resource types the front ends turn into endpoints and targets (tests check these against them).
@@ -26,7 +26,6 @@ TARGET_TYPES = {
                        "AWS::EC2::NetworkInterface"),
 }
 FAILED, PASSED, UNKNOWN = "failed", "passed", "unknown"
-INTERNAL_ERROR_FILE = "<eice-checks>"  # engine.run reports a rule that raised under this name
 
 Entity = Union[Endpoint, Target]
 
@@ -64,7 +63,8 @@ class Verdicts:
         for finding in report.findings:
             for subject in finding.subjects:
                 self._findings.setdefault((finding.rule, subject), []).append(finding)
-        self._crashed = {e.message.split(":", 1)[0]: e.message for e in report.errors if e.file == INTERNAL_ERROR_FILE}
+        # "internal error in EICE003: ..." -> that message
+        self._crashed = {e.message.split(":", 1)[0]: e.message for e in report.errors if e.file == INTERNAL_ERROR}
         self._entities: dict[tuple[str, str, str], list[Entity]] = {}
         for kind, entities in (("endpoint", report.scanned.model.endpoints), ("target", report.scanned.model.targets)):
             for entity in entities:
