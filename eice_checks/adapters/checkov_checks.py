@@ -135,8 +135,23 @@ class PackCheck:
     suppressions and calls ``scan_resource_conf``, which asks ``judge``."""
 
     rule: RuleInfo
-    details: list[str]
     entity_type: str
+
+    @property
+    def details(self) -> list[str]:
+        """Per thread: checkov resets a check's details in ``run`` and reads them after it; on macOS
+        and Windows its frameworks run in threads that share the check."""
+        return self._per_thread().__dict__.setdefault("details", [])
+
+    @details.setter
+    def details(self, value: list[str]) -> None:
+        self._per_thread().details = value
+
+    def _per_thread(self) -> threading.local:
+        local = self.__dict__.get("_local")
+        if local is None:
+            local = self.__dict__["_local"] = threading.local()
+        return local
 
     def setup(self, rule: RuleInfo) -> None:
         self.rule = rule
