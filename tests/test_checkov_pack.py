@@ -41,8 +41,8 @@ CHECKOV_ENVIRONMENT = {**os.environ, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "B
                        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
 FRAMEWORKS = ["--framework", "terraform", "terraform_plan", "cloudformation"]
 # every leaf fixture folder with Terraform, CloudFormation or plans
-FOLDERS = [p for pattern in ("rules/*/*", "resolve/*", "precision/*", "plans/*", "sources/*", "cli/*", "cdk", "checkov/*")
-           for p in sorted(FIXTURES.glob(pattern)) if p.is_dir()]
+FOLDERS = [p for pattern in ("rules/*/*", "resolve/*", "precision/*", "plans/*", "sources/*", "cli/*", "cdk",
+                             "checkov/*") for p in sorted(FIXTURES.glob(pattern)) if p.is_dir()]
 
 
 def run(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
@@ -71,7 +71,6 @@ class Result:
     shown: str  # the resource as checkov prints it (CloudFormation: Type.LogicalId)
     file: str  # relative to the scan root
     details: tuple[str, ...]
-    comment: str  # the suppression's
     caller: str  # for a resource in a Terraform module: the file of the module call
 
 
@@ -85,9 +84,8 @@ def results(output: str | dict | list) -> list[Result]:
                 shown = resource = record["resource"]
                 if report["check_type"] == "cloudformation":
                     resource = resource.rsplit(".", 1)[1]  # AWS::EC2::Instance.Name
-                found.append(Result(record["check_id"], status.upper(), resource, shown, record["file_path"].lstrip("/"),
-                                    tuple(record.get("details") or ()),
-                                    record["check_result"].get("suppress_comment", ""),
+                found.append(Result(record["check_id"], status.upper(), resource, shown,
+                                    record["file_path"].lstrip("/"), tuple(record.get("details") or ()),
                                     (record.get("caller_file_path") or "").lstrip("/")))
     return found
 
@@ -267,7 +265,8 @@ def test_readme_command_and_suppressions():
     found = cli_results(proc.stdout)
     assert any(check.startswith("CKV_AWS_") for check, _, _ in found)  # checkov's own scans still run
     ours = {(check, status, resource) for check, status, resource in found if check in OURS}
-    skipped = {("CKV2_EICE_2", "SKIPPED", "aws_instance.legacy"), ("CKV2_EICE_2", "SKIPPED", "AWS::EC2::Instance.Legacy")}
+    skipped = {("CKV2_EICE_2", "SKIPPED", "aws_instance.legacy"),
+               ("CKV2_EICE_2", "SKIPPED", "AWS::EC2::Instance.Legacy")}
     assert skipped <= ours
     assert {status for _, status, _ in ours - skipped} == {"PASSED"}  # the rest of the pack ran
     assert proc.stdout.count("Suppress comment: reached through Session Manager until it is retired") == 2

@@ -70,7 +70,7 @@ def current_run(frame: Optional[FrameType]) -> tuple[CheckovRun, Optional[str]]:
     runners (terraform, terraform_plan, cloudformation) call their registry from a method that holds
     ``root_folder``; that runner's ``run`` holds the files given with -f (None for a directory).
     Also the root module of a Terraform resource inside a module (see ``root_module``)."""
-    while frame is not None and not (isinstance(frame.f_locals.get("self"), BaseRunner) and "root_folder" in frame.f_locals):
+    while frame is not None and not _is_runner_frame(frame):
         frame = frame.f_back
     if frame is None:
         raise LookupError("no checkov runner found on the call stack (an unsupported checkov version?)")
@@ -83,6 +83,10 @@ def current_run(frame: Optional[FrameType]) -> tuple[CheckovRun, Optional[str]]:
     var_files = tuple(getattr(caller.get("runner_filter"), "var_files", None) or ())
     checkov_run = CheckovRun(root, tuple(os.path.abspath(f) for f in files) or (root,), var_files)
     return checkov_run, root_module(caller.get("full_file_path"))
+
+
+def _is_runner_frame(frame: FrameType) -> bool:
+    return isinstance(frame.f_locals.get("self"), BaseRunner) and "root_folder" in frame.f_locals
 
 
 def root_module(definition_key: Any) -> Optional[str]:
@@ -160,7 +164,8 @@ class PackCheck:
     def run(self, scanned_file: str, entity_configuration: dict, entity_name: str, entity_type: str,
             skip_info: Any) -> Any:
         _RESOURCE.file, _RESOURCE.name = scanned_file, entity_name
-        return super().run(scanned_file, entity_configuration, entity_name, entity_type, skip_info)  # type: ignore[misc]
+        return super().run(  # type: ignore[misc]
+            scanned_file, entity_configuration, entity_name, entity_type, skip_info)
 
     def judge(self, address: Optional[str] = None) -> CheckResult:
         """The engine's verdict on the resource being checked (``address``: its Terraform address;
