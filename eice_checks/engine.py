@@ -20,6 +20,8 @@ from .scan import ScanInputs, ScanResult, scan, scan_templates
 if TYPE_CHECKING:  # the CloudFormation front end is imported only when templates are read
     from .frontends.cloudformation import Template
 
+INTERNAL_ERROR = "<eice-checks>"  # the file of an error that is a bug: "internal error in EICE00N: ..."
+
 
 @dataclass
 class Report:
@@ -64,17 +66,29 @@ def _rare_collections() -> Iterator[None]:
 
 def _report(scanned: ScanResult, config: Config) -> Report:
     analysis = Analysis(scanned.model, config.admin_ports)
-    findings: set[Finding] = set()
+    findings: list[Finding] = []
     errors = list(scanned.errors)
     for rule in CATALOG:
         if not config.rule_enabled(rule.id):
             continue
         try:
-            findings.update(rule.check(analysis))
+            findings.extend(rule.check(analysis))
         except Exception as exc:  # a bug in one rule must not hide the others' findings
-            errors.append(InputError("<eice-checks>", f"internal error in {rule.id}: {type(exc).__name__}: {exc}"))
-    collapsed = collapse_instances(findings, scanned.model)
+            errors.append(InputError(INTERNAL_ERROR, f"internal error in {rule.id}: {type(exc).__name__}: {exc}"))
+    collapsed = collapse_instances(merge_subjects(findings), scanned.model)
     return Report(sorted(relocate_downloaded(collapsed, scanned.downloaded)), errors, scanned, config)
+
+
+def merge_subjects(findings: Iterable[Finding]) -> set[Finding]:
+    """One finding per rule, place and address, about every resource it was found on: two root
+    modules that call one module have two resources with one address, and one finding."""
+    merged: dict[Finding, Finding] = {}
+    for finding in findings:
+        kept = merged.setdefault(finding, finding)
+        if kept is not finding:
+            extra = tuple(s for s in finding.subjects if s not in kept.subjects)
+            merged[finding] = replace(kept, subjects=kept.subjects + extra)
+    return set(merged.values())
 
 
 def relocate_downloaded(findings: Iterable[Finding], downloaded: dict[str, Location]) -> list[Finding]:
@@ -95,20 +109,27 @@ def relocate_downloaded(findings: Iterable[Finding], downloaded: dict[str, Locat
 _INDEX = re.compile(r'\[(?:\d+|"[^"]*")\]')
 
 
+def base_address(address: str) -> str:
+    """The address without count/for_each indexes (``module.app.aws_instance.this``): what a finding
+    that holds for every instance is reported on."""
+    return _INDEX.sub("", address)
+
+
 def collapse_instances(findings: set[Finding], model: Model) -> set[Finding]:
     """One finding on the unexpanded address (``module.app.aws_instance.this``) when every instance
     of a count/for_each resource fails the same way at the same place; otherwise one per instance."""
-    instances = Counter(_INDEX.sub("", e.address) for e in (*model.endpoints, *model.targets))
+    instances = Counter(base_address(e.address) for e in (*model.endpoints, *model.targets))
     groups: dict[tuple[str, str, int, str, str], list[Finding]] = {}
     for finding in findings:
         # "the same way": same rule and place, and the same message but for the instance's own address
-        base = _INDEX.sub("", finding.resource)
+        base = base_address(finding.resource)
         key = (finding.rule, finding.file, finding.line, base, finding.message.replace(finding.resource, base))
         groups.setdefault(key, []).append(finding)
     result: set[Finding] = set()
     for (_, _, _, base, message), group in groups.items():
         if len(group) > 1 and len(group) == instances[base]:
-            result.add(replace(min(group), resource=base, message=message))
+            subjects = tuple(key for finding in sorted(group) for key in finding.subjects)
+            result.add(replace(min(group), resource=base, message=message, subjects=subjects))
         else:
             result.update(group)
     return result

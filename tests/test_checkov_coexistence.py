@@ -1,8 +1,8 @@
 """eice-checks beside checkov: installing it leaves checkov working, and it reads Terraform there
 exactly as anywhere else (tree-sitter-hcl installs no `hcl2` module to clash with checkov's fork).
 
-.ci/run builds that environment (a venv with checkov, then the base eice-checks) and points
-EICE_CHECKOV_ENV at it. Without it the tests skip locally, but fail under CI so they cannot
+.ci/run builds that environment (a venv with eice-checks and its checkov extra, as users install
+it) and points EICE_CHECKOV_ENV at it. Without it the tests skip locally, but fail under CI so they cannot
 silently stop running.
 """
 from __future__ import annotations

@@ -41,6 +41,7 @@ def test_page_heading_and_severity_match_the_catalog(rule) -> None:
                      severity_lines[0])
     assert match, severity_lines[0]
     assert match.group(1) == rule.severity
+    assert match.group(2) == rule.reported_on
     # Every rule applies to both tools; EICE006 too, since a CloudFormation endpoint takes its
     # subnet's IP address type (EC2 API reference, CreateInstanceConnectEndpoint).
     assert match.group(3) == "CloudFormation, Terraform"
@@ -72,7 +73,7 @@ def test_index_has_one_row_per_rule_matching_the_catalog() -> None:
         assert link == rule_id
         assert (name, severity, title) == (rule.name, rule.severity, rule.title)
         page_reported_on = re.search(r"\*\*Reported on:\*\* (the \w+)", _page(rule_id)).group(1)
-        assert reported_on == page_reported_on
+        assert reported_on == page_reported_on == f"the {rule.reported_on}"
 
 
 def test_id_table_maps_every_rule_to_its_host_ids() -> None:

@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="skip (with a note) files larger than this, e.g. 50M or 512K (default: 20M)")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour text output (default: auto)")
     parser.add_argument("--version", action="version", version=f"eice-checks {__version__}")
+    parser.add_argument("--checkov-dir", action="store_true",
+                        help="print the Checkov custom policy pack's directory (for checkov --external-checks-dir) and exit")
     return parser
 
 
@@ -129,6 +131,10 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits on --help/--version (0) and bad usage (2)
         return int(exc.code or 0)
+    if args.checkov_dir:
+        from ..checkov_pack import DIRECTORY
+        print(DIRECTORY)
+        return EXIT_OK
     try:
         config = _config(args)
         inputs = _inputs(args)

@@ -22,7 +22,7 @@ def _rule_descriptor(rule) -> dict:
         "shortDescription": {"text": rule.title},
         "fullDescription": {"text": rule.title},
         "help": {"text": f"{rule.title}. How to fix: {rule.fix}",
-                 "markdown": f"**{rule.title}**\n\nHow to fix: {rule.fix}\n\nSee rules/{rule.id}.md in eice-checks."},
+                 "markdown": f"**{rule.title}**\n\nHow to fix: {rule.fix}\n\nSee {rule.page} in eice-checks."},
         "defaultConfiguration": {"level": _LEVELS[rule.severity]},
         "properties": {"tags": ["security", "aws", "ec2-instance-connect-endpoint"], "precision": "high",
                        "problem.severity": rule.severity if rule.severity != "info" else "recommendation",

@@ -21,6 +21,9 @@ class Finding:
     message: str = field(compare=False)
     related: tuple[str, ...] = field(default=(), compare=False)
     column: int = field(default=0, compare=False)  # 1-based, in characters; 0 when not known
+    # The model keys of the endpoints or targets it is about: an address names different resources
+    # in different root modules, a key only one (for hosts that report per resource, Checkov).
+    subjects: tuple[str, ...] = field(default=(), compare=False)
 
     def as_dict(self) -> dict:
         return {"rule": self.rule, "severity": self.severity, "file": self.file, "line": self.line,
@@ -35,6 +38,7 @@ class RuleInfo:
     id: str
     name: str
     severity: str
+    reported_on: str  # "endpoint" or "target": the kind of resource its findings name
     title: str  # one line: what the rule reports
     fix: str  # one line: how to fix, for SARIF help and summaries
     check: Callable[..., Iterable[Finding]] = field(compare=False, repr=False)

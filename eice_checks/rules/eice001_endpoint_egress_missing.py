@@ -27,7 +27,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
                           f"{endpoint.address} cannot open any tunnel: its security group(s) {groups} allow no "
                           f"outbound TCP {ports} toward the VPC{reach}. "
                           f"Fix: add an egress rule to {groups} for TCP {short} to the targets' security group or the VPC CIDR.",
-                          related + targets, column=where.column)
+                          related + targets, column=where.column, subjects=(endpoint.key,))
             continue
         for path in paths:
             if any(allowed is not False for allowed in path.egress.values()):
@@ -37,11 +37,11 @@ def check(analysis: Analysis) -> Iterator[Finding]:
                           f"{endpoint.address} cannot reach {target.address} ({target.kind}; {path.reason}): its "
                           f"security group(s) {groups} allow no outbound TCP {ports} toward it. "
                           f"Fix: add an egress rule to {groups} for TCP {short} to the security group of {target.address}.",
-                          related + (target.address,), column=where.column)
+                          related + (target.address,), column=where.column, subjects=(endpoint.key,))
 
 
 RULE = RuleInfo(
-    id="EICE001", name="endpoint-egress-missing", severity="error",
+    id="EICE001", name="endpoint-egress-missing", severity="error", reported_on="endpoint",
     title="The endpoint's security group allows no outbound SSH/RDP toward the instances it should reach",
     fix="Add an egress rule to the endpoint's security group for TCP 22/3389 to the targets' security group or the VPC CIDR.",
     check=check,

@@ -27,11 +27,12 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             f"{mode_phrase(endpoint)}. Fix: add an ingress rule to {target_groups} for TCP {ports} from the "
             f"endpoint's security group {endpoint_groups}, which works whether client IP preservation is on or off.",
             group_list(analysis.model, target.security_groups.keys) + (endpoint.address,), column=where.column,
+            subjects=(target.key,),
         )
 
 
 RULE = RuleInfo(
-    id="EICE002", name="target-ingress-missing", severity="error",
+    id="EICE002", name="target-ingress-missing", severity="error", reported_on="target",
     title="An instance the endpoint should reach admits no SSH/RDP traffic from the endpoint",
     fix="Add an ingress rule to the target's security group for TCP 22/3389 from the endpoint's security group.",
     check=check,

@@ -29,12 +29,12 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             rule.location.file, rule.location.line, RULE.id, target.address, RULE.severity,
             f"{target.address} ({target.kind}) admits {rule.describe()} for {endpoint.address}, but "
             f"{mode_phrase(endpoint)}: {why}. Fix: {fix}.",
-            (rule.origin, endpoint.address), column=rule.location.column,
+            (rule.origin, endpoint.address), column=rule.location.column, subjects=(target.key,),
         )
 
 
 RULE = RuleInfo(
-    id="EICE003", name="cidr-preservation-mismatch", severity="error",
+    id="EICE003", name="cidr-preservation-mismatch", severity="error", reported_on="target",
     title="The target admits the endpoint only through a CIDR that cannot match the endpoint's client IP preservation mode",
     fix="Match the CIDR to the preservation mode (VPC/subnet range when off, clients' public ranges when on) or admit the endpoint's security group.",
     check=check,

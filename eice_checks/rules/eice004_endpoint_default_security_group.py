@@ -22,7 +22,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             f"attaches the VPC's default security group{managed}. That group is shared, often stripped of all rules "
             f"by baseline tooling, and any rule added to it for the endpoint opens every resource that uses it. "
             f"Fix: create a dedicated security group with egress TCP {ports_short(analysis.admin_ports)} to the "
-            f"targets and set {prop} to it.", column=where.column,
+            f"targets and set {prop} to it.", column=where.column, subjects=(endpoint.key,),
         )
 
 
@@ -34,7 +34,7 @@ def _default_group_state(analysis: Analysis, key: str) -> str:
 
 
 RULE = RuleInfo(
-    id="EICE004", name="endpoint-default-security-group", severity="warning",
+    id="EICE004", name="endpoint-default-security-group", severity="warning", reported_on="endpoint",
     title="The endpoint names no security group, so the VPC's default security group is used",
     fix="Give the endpoint a dedicated security group with egress TCP 22/3389 to its targets.",
     check=check,

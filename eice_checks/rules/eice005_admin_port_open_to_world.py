@@ -23,12 +23,12 @@ def check(analysis: Analysis) -> Iterator[Finding]:
                 f"admits {rule.describe()}: its admin ports are open to the whole internet. With an endpoint in "
                 f"place they do not need to be. Fix: remove this rule and admit TCP {ports_short(analysis.admin_ports)} "
                 f"from the endpoint's security group only; control who connects with IAM (ec2-instance-connect:OpenTunnel).",
-                (rule.origin, path.endpoint.address), column=rule.location.column,
+                (rule.origin, path.endpoint.address), column=rule.location.column, subjects=(target.key,),
             )
 
 
 RULE = RuleInfo(
-    id="EICE005", name="admin-port-open-to-world", severity="warning",
+    id="EICE005", name="admin-port-open-to-world", severity="warning", reported_on="target",
     title="A target reachable through the endpoint also admits SSH/RDP from 0.0.0.0/0 or ::/0",
     fix="Remove the world-open SSH/RDP rule; admit TCP 22/3389 from the endpoint's security group only.",
     check=check,

@@ -35,11 +35,12 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             f"{endpoint.address} {kind} and {mode_phrase(endpoint)}, but client IP preservation is only "
             f"supported for IPv4 endpoints: AWS rejects this configuration. Fix: set {prop} = false; if the "
             f"clients' addresses must be preserved, {alternative} instead.", column=where.column,
+            subjects=(endpoint.key,),
         )
 
 
 RULE = RuleInfo(
-    id="EICE006", name="preservation-unsupported", severity="error",
+    id="EICE006", name="preservation-unsupported", severity="error", reported_on="endpoint",
     title="Client IP preservation is on for a dualstack or IPv6 endpoint",
     fix="Turn client IP preservation off for dualstack/IPv6 endpoints, or make the endpoint IPv4: an IPv4-only subnet, "
         "or in Terraform ip_address_type = \"ipv4\".",

@@ -20,12 +20,12 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             f"{endpoint.address}: {mode_phrase(endpoint)}. The other tool's default is the opposite "
             f"(CloudFormation and the EC2 API: false; the Terraform AWS provider: true), and the targets' "
             f"security groups must admit the source that matches the mode. Fix: set {prop} = {value} "
-            f"explicitly, or to the value you intend.", column=endpoint.location.column,
+            f"explicitly, or to the value you intend.", column=endpoint.location.column, subjects=(endpoint.key,),
         )
 
 
 RULE = RuleInfo(
-    id="EICE007", name="preservation-implicit", severity="info",
+    id="EICE007", name="preservation-implicit", severity="info", reported_on="endpoint",
     title="Client IP preservation is not set explicitly; CloudFormation and Terraform default differently",
     fix="Set preserve_client_ip / PreserveClientIp explicitly.",
     check=check,

@@ -31,14 +31,14 @@ def _finding(endpoint: Endpoint, first: Endpoint) -> Finding:
             f"count/for_each on {_unindexed(endpoint.resource_address)} creates {endpoint.address} in the same VPC as "
             f"{first.address}; AWS allows one EC2 Instance Connect Endpoint per VPC, so every one after the "
             f"first fails to create. Fix: create a single endpoint per VPC.",
-            (first.address,), column=where.column,
+            (first.address,), column=where.column, subjects=(endpoint.key,),
         )
     return Finding(
         endpoint.location.file, endpoint.location.line, RULE.id, endpoint.address, RULE.severity,
         f"{endpoint.address} is a second EC2 Instance Connect Endpoint in the VPC of {first.address} "
         f"({first.location.file}:{first.location.line}); AWS allows one per VPC, so this one fails to create. "
         f"Fix: remove it and let the one endpoint serve every subnet of the VPC.",
-        (first.address,), column=endpoint.location.column,
+        (first.address,), column=endpoint.location.column, subjects=(endpoint.key,),
     )
 
 
@@ -48,7 +48,7 @@ def _unindexed(address: str) -> str:
 
 
 RULE = RuleInfo(
-    id="EICE008", name="multiple-endpoints-per-vpc", severity="error",
+    id="EICE008", name="multiple-endpoints-per-vpc", severity="error", reported_on="endpoint",
     title="More than one EC2 Instance Connect Endpoint in one VPC",
     fix="Keep one endpoint per VPC; it serves every subnet.",
     check=check,
