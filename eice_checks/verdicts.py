@@ -28,6 +28,7 @@ TARGET_TYPES = {
 FAILED, PASSED, UNKNOWN = "failed", "passed", "unknown"
 
 Entity = Union[Endpoint, Target]
+_Key = tuple[str, str, str, Optional[str]]  # (endpoint or target, file, address, scope or None)
 
 
 def resource_types(rule: RuleInfo, tool: str) -> tuple[str, ...]:
@@ -65,7 +66,10 @@ class Verdicts:
                 self._findings.setdefault((finding.rule, subject), []).append(finding)
         # "internal error in EICE003: ..." -> that message
         self._crashed = {e.message.split(":", 1)[0]: e.message for e in report.errors if e.file == INTERNAL_ERROR}
-        self._entities: dict[tuple[str, str, str], list[Entity]] = {}
+        # (kind, file, address, scope or None) -> entities: by their own address, and by the address of
+        # their resource (count/for_each removed); scope: the root module directory or template.
+        self._exact: dict[_Key, list[Entity]] = {}
+        self._base: dict[_Key, list[Entity]] = {}
         for kind, entities in (("endpoint", report.scanned.model.endpoints), ("target", report.scanned.model.targets)):
             for entity in entities:
                 self._index(kind, entity)
@@ -73,17 +77,26 @@ class Verdicts:
     def _index(self, kind: str, entity: Entity) -> None:
         # A resource read from a plan is declared in the .tf beside it (its location), but found by
         # the host in the plan file.
-        files = {_normalized(entity.location.file), _scope_source(entity)}
-        for file in files:
-            for address in {entity.address, base_address(entity.address)}:
-                self._entities.setdefault((kind, file, address), []).append(entity)
+        scope = _scope_source(entity)
+        for file in {_normalized(entity.location.file), scope}:
+            for table, address in ((self._exact, entity.address), (self._base, base_address(entity.address))):
+                for within in (None, scope):
+                    table.setdefault((kind, file, address, within), []).append(entity)
 
-    def entities(self, rule: RuleInfo, file: str, address: str) -> list[Entity]:
+    def entities(self, rule: RuleInfo, file: str, address: str, root: Optional[str] = None) -> list[Entity]:
         """The model's endpoints or targets behind the host's resource: the one with its address, else
-        (when host and engine expand count/for_each differently) every instance of its resource."""
-        key = (rule.reported_on, _normalized(file))
-        exact = [e for e in self._entities.get((*key, address), []) if e.address == address]
-        return exact or self._entities.get((*key, base_address(address)), [])
+        (when host and engine expand count/for_each differently) every instance of its resource;
+        those of root module ``root`` when there are any (a module several roots call). Lookups
+        only: a host asks once per resource and check."""
+        kind_file = (rule.reported_on, _normalized(file))
+        if (*kind_file, address, None) in self._exact:
+            table, name = self._exact, address
+        else:
+            table, name = self._base, base_address(address)
+        everywhere = table.get((*kind_file, name, None), [])
+        if root is None:
+            return everywhere
+        return table.get((*kind_file, name, _normalized(root)), []) or everywhere
 
     def of(self, rule: RuleInfo, file: str, address: str, root: Optional[str] = None) -> Verdict:
         """``root``: the directory of the root module, for a Terraform resource in a module that
@@ -93,9 +106,7 @@ class Verdicts:
             return Verdict(FAILED, note=f"eice-checks could not run {rule.id}: {crash} (please report it)")
         if not self._config.rule_enabled(rule.id):
             return Verdict(UNKNOWN, note=f"{rule.id} is not enabled in the eice-checks settings")
-        entities = self.entities(rule, file, address)
-        if root is not None:
-            entities = [e for e in entities if _scope_source(e) == _normalized(root)] or entities
+        entities = self.entities(rule, file, address, root)
         if not entities:
             return Verdict(UNKNOWN, note="eice-checks did not read this resource")
         findings = {f for e in entities for f in self._findings.get((rule.id, e.key), [])}
