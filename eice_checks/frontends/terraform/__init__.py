@@ -48,7 +48,7 @@ class TerraformFrontEnd:
             if source is None or directory in called or directory in planned:
                 continue  # a module another scanned module calls is built as part of that one
             try:
-                loader = ModuleLoader(self.parse_directory, directory, self._root_variables(directory))
+                loader = ModuleLoader(self.parse_directory, directory, self._root_variables(directory), notes=self.errors)
                 for instance in ModuleInstance(source, loader).walk():
                     ModuleBuilder(instance, self.builder).build()
                     if instance.origin is not None:

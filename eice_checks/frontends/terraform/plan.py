@@ -91,6 +91,8 @@ class PlanModule:
             self._resolving.discard(id(attribute))
         return attribute.value
 
+    read = evaluate  # plan values are trees read from the plan file: walking them is bounded by it
+
     def _after_apply(self, attribute: ValueAttribute) -> Any:
         resolved = self._from_references(attribute.expression, attribute.index)
         if is_unknown(resolved):
