@@ -1,11 +1,15 @@
-"""The budget mechanism itself (eice_checks.limits), and how the Terraform evaluator uses it."""
+"""The budget mechanism itself (eice_checks.limits), and how the Terraform evaluator and the
+CloudFormation resolver use it."""
 from __future__ import annotations
 
+import json
 import time
 
+from eice_checks.frontends.cloudformation.loader import load_json
+from eice_checks.frontends.cloudformation.resolve import Exports, Resolver, Template
 from eice_checks.frontends.terraform.expressions.evaluate import evaluate, evaluate_source
 from eice_checks.frontends.terraform.expressions.syntax import Literal, TupleExpr
-from eice_checks.limits import MAX_ELEMENTS, Budget, OverLimit
+from eice_checks.limits import MAX_ELEMENTS, MAX_STEPS, STRING_STEP, Budget, OverLimit
 from eice_checks.model.values import Unknown
 
 
@@ -90,3 +94,29 @@ def test_notes_are_capped_per_budget():
         budget.note("too much", ("main.tf", line, "local.x"))
     assert len(notes) == 11
     assert notes[-1].message == "more values over the limits in this module tree are not listed"
+
+
+def test_fn_if_ten_thousand_deep_is_resolved_without_recursion_to_the_nesting_limit():
+    # deeper than any loader lets through: the resolver bounds it on its own
+    body = load_json('{"Conditions": {"C": {"Fn::Equals": [{"Ref": "AWS::Region"}, "x"]}}, "Resources": {}}')
+    value: object = "10.0.0.0/16"
+    for _ in range(10_000):
+        value = {"Fn::If": ["C", value, "10.1.0.0/16"]}
+    notes: list = []
+    resolver = Resolver(Template("t.json", body, body["Resources"]), Exports(), budget=Budget.for_template(notes))
+    assert isinstance(resolver.resolve(value), Unknown)  # (undecided, and what is below 64 levels unknown)
+    assert [n.message for n in notes] == ["values nested 65 deep is over the limit of 64 levels; unknown"]
+
+
+def test_a_variable_used_many_times_in_fn_sub_is_resolved_once():
+    items = json.dumps([str(i) for i in range(50_000)])  # joined: 288,889 characters
+
+    def steps_to_resolve(uses: int) -> int:
+        node = load_json('{"Fn::Sub": ["%s", {"V": {"Fn::Join": [",", %s]}}]}' % ("${V}" * uses, items))
+        body = load_json('{"Resources": {}}')
+        resolver = Resolver(Template("t.json", body, body["Resources"]), Exports(), budget=Budget.for_template())
+        assert len(resolver.resolve(node)) == uses * 288_889
+        return MAX_STEPS - resolver.budget.steps
+
+    # two more uses cost two more copies of the text, not two more resolutions of its 50,000 parts
+    assert steps_to_resolve(3) - steps_to_resolve(1) == 2 * 288_889 // STRING_STEP
