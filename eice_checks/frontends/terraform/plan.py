@@ -7,21 +7,26 @@ still names what it refers to (``aws_security_group.app.id``), which resolves it
 Findings point at the resource's line in the plan file: a plan does not record source lines.
 
 Each plan module becomes a ``PlanModule`` that offers what ``ModuleBuilder`` reads from a module
-instance, so resources are turned into the model by the same code as for .tf sources.
+instance, so resources are turned into the model by the same code as for .tf sources. Instances,
+references and declarations are looked up by address, so a plan costs time linear in its size and
+in the size of the .tf files beside it.
 """
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional
 
 from ...model.builder import ModelBuilder
 from ...model.values import EntityRef, Unknown, is_unknown
 from ..cloudformation.loader import LineDict
 from .hcl import Attribute, Body
-from .module import ENTITY_KINDS, NO_BINDINGS, Bindings, ModuleSource, Resource, ResourceInstance
+from .module import (
+    ENTITY_KINDS, NO_BINDINGS, Bindings, ModuleSource, Resource, ResourceInstance, default_root_limit, is_inside,
+)
 
 _RESOURCE_BLOCK = re.compile(r'^\s*resource\s+"([^"]+)"\s+"([^"]+)"')
 _REFERENCE = re.compile(r'^(?P<resource>[a-z][a-z0-9_]*\.[A-Za-z_][\w-]*)(?P<index>\[(?:\d+|"[^"]*")\])?\.(?P<attr>\w+)$')
@@ -59,6 +64,8 @@ class PlanModule:
         self.path = path
         self.source = ModuleSource(path)
         self._instances: dict[str, ResourceInstance] = {}  # by address within the module
+        self._by_resource_address: dict[str, list[str]] = {}  # "type.name" -> its instances' addresses
+        self._refs: dict[str, list[EntityRef]] = {}  # "type.name" -> its instances' identities, in count order
         self._by_resource: dict[int, ResourceInstance] = {}
         self._ids: dict[str, str] = {}
         self._resolving: set[int] = set()
@@ -144,14 +151,14 @@ class PlanModule:
         instance = ResourceInstance(self, resource, address, NO_BINDINGS)  # type: ignore[arg-type]
         self.source.resources[local_address] = resource
         self._instances[local_address] = instance
+        self._by_resource_address.setdefault(f"{resource_type}.{name}", []).append(local_address)
         self._by_resource[id(resource)] = instance
 
     def _has_no_instance(self, reference: str) -> bool:
         match = _REFERENCE.match(reference) or _WHOLE_RESOURCE.match(reference)
         if match is None or match.group("resource") not in self._declared:
             return False
-        base = match.group("resource")
-        return not any(a == base or a.startswith(f"{base}[") for a in self._instances)
+        return not self._by_resource_address.get(match.group("resource"))
 
     def _from_references(self, expression: Any, index: Any = None) -> Any:
         """A value known only after apply, from what the configuration refers to. References do not
@@ -159,7 +166,7 @@ class PlanModule:
         most specific reference must be a resource's ``id`` (or a whole resource: its instances'
         ids), or a variable / module output that is itself one; anything else leaves it Unknown."""
         references = expression.get("references", []) if isinstance(expression, dict) else []
-        leaves = [r for r in references if isinstance(r, str) and not any(o.startswith((r + ".", r + "[")) for o in references)]
+        leaves = _most_specific([r for r in references if isinstance(r, str)])
         per_instance = [r for r in leaves if r in ("count.index", "each.key")]
         if per_instance and index is not None:  # x[count.index].id / x[each.key].id, read back per instance
             leaves = [f"{r}[{json.dumps(index)}]" if _WHOLE_RESOURCE.match(r) else r for r in leaves if r not in per_instance]
@@ -191,16 +198,25 @@ class PlanModule:
         if match is None or match.group("resource").split(".", 1)[0] not in ENTITY_KINDS:
             return Unknown(f"{reference} is not an identity")
         base, index, attr = match.group("resource"), match.group("index"), match.groupdict().get("attr")
-        instances = sorted((a for a in self._instances if a == base or a.startswith(f"{base}[")), key=_index_order)
+        refs = self._identities(base)
         if index:
-            instances = [a for a in instances if a == base + index]
-        kind = ENTITY_KINDS[base.split(".", 1)[0]]
-        refs = [EntityRef(kind, self.key(a), self._instances[a].address) for a in instances]
+            refs = [self._identity(base + index)] if base + index in self._instances else []
         if attr is None:  # a whole resource (a splat): the ids of all its instances; one instance: its id
             return refs if not index else (refs[0] if len(refs) == 1 else Unknown(f"{reference} is not planned"))
         if attr != "id" or len(refs) != 1:
             return Unknown(f"{reference} is not an identity")
         return refs[0]
+
+    def _identities(self, base: str) -> list[EntityRef]:
+        """The identities of a resource's instances, in count order; made once per resource."""
+        if base not in self._refs:
+            addresses = sorted(self._by_resource_address.get(base, []), key=_index_order)
+            self._refs[base] = [self._identity(a) for a in addresses]
+        return self._refs[base]
+
+    def _identity(self, address: str) -> EntityRef:
+        kind = ENTITY_KINDS[address.split(".", 1)[0]]
+        return EntityRef(kind, self.key(address), self._instances[address].address)
 
     def output(self, name: str) -> Any:
         expression = self.output_expressions.get(name)
@@ -253,9 +269,16 @@ class Declaration:
     file: str
     line: int
     text: str
+    _literals: dict[str, Optional[bool]] = field(default_factory=dict, repr=False)
 
     def has_literals(self, attribute: str) -> Optional[bool]:
-        """Whether the attribute's expression holds a string literal (which plan references omit)."""
+        """Whether the attribute's expression holds a string literal (which plan references omit);
+        once per attribute, as every instance of the resource asks."""
+        if attribute not in self._literals:
+            self._literals[attribute] = self._find_literals(attribute)
+        return self._literals[attribute]
+
+    def _find_literals(self, attribute: str) -> Optional[bool]:
         match = re.search(rf"^\s*{re.escape(attribute)}\s*=\s*(.*)$", self.text, re.M)
         if match is None:
             return None
@@ -270,31 +293,47 @@ class Declaration:
         return '"' in expression[:end]
 
 
-def _declarations(directory: str, module: dict, address: str = "") -> dict[str, dict[str, Declaration]]:
+def _declarations(directory: str, module: dict, address: str = "", limit: str = "") -> dict[str, dict[str, Declaration]]:
     """Module path -> "type.name" -> its declaration in the .tf files beside the plan and in the local
-    modules it calls: plans carry no source lines."""
+    modules it calls (inside ``limit``, as for .tf sources: see ModuleLoader): plans carry no source lines."""
+    limit = limit or os.path.realpath(default_root_limit(directory))
     found: dict[str, Declaration] = {}
-    for name in sorted(os.listdir(directory)) if os.path.isdir(directory) else []:
-        if name.endswith(".tf"):
-            file = os.path.normpath(os.path.join(directory, name))
-            try:
-                with open(file, encoding="utf-8") as handle:
-                    lines = handle.read().splitlines()
-            except (OSError, UnicodeDecodeError):
-                continue
-            for number, text in enumerate(lines):
-                match = _RESOURCE_BLOCK.match(text)
-                if match:
-                    end = next((i for i in range(number + 1, len(lines)) if lines[i].startswith("}")), len(lines))
-                    found.setdefault(f"{match.group(1)}.{match.group(2)}",
-                                     Declaration(file, number + 1, "\n".join(lines[number:end])))
+    for name in sorted(os.listdir(directory)) if os.path.isdir(directory) and is_inside(directory, limit) else []:
+        file = os.path.normpath(os.path.join(directory, name))
+        if name.endswith(".tf") and os.path.isfile(file) and is_inside(file, limit):
+            _declarations_in(file, found)
     result = {address: found}
     for name, call in (module.get("module_calls") or {}).items():
         source = call.get("source") if isinstance(call, dict) else None
         if isinstance(source, str) and source.startswith(("./", "../")) and isinstance(call.get("module"), dict):
             child = f"{address}.module.{name}" if address else f"module.{name}"
-            result.update(_declarations(os.path.normpath(os.path.join(directory, source)), call["module"], child))
+            result.update(_declarations(os.path.normpath(os.path.join(directory, source)), call["module"], child, limit))
     return result
+
+
+def _declarations_in(file: str, found: dict[str, Declaration]) -> None:
+    """The resource blocks of one file, each up to the next line that starts with "}" or a block."""
+    try:
+        with open(file, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return
+    starts = [(number, match) for number, match in enumerate(map(_RESOURCE_BLOCK.match, lines)) if match]
+    ends = _block_ends(lines)
+    for (number, match), following in zip(starts, [n for n, _ in starts[1:]] + [len(lines)]):
+        end = min(ends[number], following)
+        found.setdefault(f"{match.group(1)}.{match.group(2)}", Declaration(file, number + 1, "\n".join(lines[number:end])))
+
+
+def _block_ends(lines: list[str]) -> list[int]:
+    """For each line, the index of the next line after it that starts with "}" (else the end): one
+    pass from the end, not a search from each block (quadratic when no line starts with "}")."""
+    ends, following = [0] * len(lines), len(lines)
+    for number in range(len(lines) - 1, -1, -1):
+        ends[number] = following
+        if lines[number].startswith("}"):
+            following = number
+    return ends
 
 
 def _planned_modules(module: dict, address: str = "") -> Iterator[tuple[str, dict]]:
@@ -320,6 +359,22 @@ def _configuration_by_module(module: dict, address: str = "") -> dict[str, dict[
             child = f"{address}.module.{name}" if address else f"module.{name}"
             result.update(_configuration_by_module(call["module"], child))
     return result
+
+
+def _most_specific(references: list[str]) -> list[str]:
+    """The references no other one extends (``a.b`` is dropped beside ``a.b.id`` or ``a.b[0]``):
+    those that extend one are next to where it would be in sorted order, so each is looked up
+    there instead of comparing every pair."""
+    ordered = sorted(references)
+
+    def extended(reference: str) -> bool:
+        for prefix in (reference + ".", reference + "["):
+            position = bisect.bisect_left(ordered, prefix)
+            if position < len(ordered) and ordered[position].startswith(prefix):
+                return True
+        return False
+
+    return [reference for reference in references if not extended(reference)]
 
 
 def _index_order(address: str) -> tuple:
