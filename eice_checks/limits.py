@@ -21,7 +21,10 @@ MAX_MODULE_DEPTH = 16  # module calls inside module calls
 MAX_ELEMENTS = 100_000  # elements of one value, those of nested collections included
 MAX_CHARACTERS = 1_000_000  # characters of one value: a string, or all strings (and keys) of a collection
 MAX_NUMBER_BITS = 1024  # size of a whole number (Terraform computes with 512-bit precision)
-MAX_STEPS = 1_000_000  # evaluation steps per Terraform module tree or CloudFormation template
+# Evaluation steps per Terraform module tree or CloudFormation template. A Terraform module tree
+# also gets one step per character of the expressions in its modules: a large generated module
+# needs more (a 5 MB file takes about 0.35 per character), and a small hostile one gets no more.
+MAX_STEPS = 1_000_000
 # Evaluations inside one another: Terraform references followed from inside another's value (a
 # resource naming a resource naming ...; chains of locals do not nest), CloudFormation values and
 # intrinsic functions nested in one another. Python's stack holds about twice as many.
@@ -72,7 +75,7 @@ class Budget:
         self.notes: list[InputError] = notes if notes is not None else []
         self.scope = scope  # what one budget is for, and what nests in it, for notes
         self._nested = nested
-        self.steps = MAX_STEPS
+        self.steps = self.limit = MAX_STEPS
         self.instances = 0
         self.depth = 0
         self._sizes: dict[int, tuple[Any, int, int]] = {}  # id -> (value, elements, characters)
@@ -89,9 +92,14 @@ class Budget:
         self.steps -= count
         if self.steps < 0:
             if self._exhausted is None:
-                self._exhausted = OverLimit("evaluation", MAX_STEPS, f"steps per {self.scope}",
+                self._exhausted = OverLimit("evaluation", self.limit, f"steps for this {self.scope}",
                                             "what is left of it is unknown")
             raise self._exhausted
+
+    def grow(self, steps: int) -> None:
+        """More steps for more source to evaluate (see MAX_STEPS)."""
+        self.steps += steps
+        self.limit += steps
 
     def add_instances(self, count: int) -> None:
         if self.instances + count > MAX_TREE_INSTANCES:

@@ -75,10 +75,10 @@ def test_evaluation_steps_run_out_once_and_are_noted_once():
     budget = Budget(notes)
     budget.steps = 100
     value = evaluate_source("[for i in range(1000) : i * 2]", Values(), budget)
-    assert value == Unknown("over a limit: evaluation is over the limit of 1000000 steps per module tree; "
+    assert value == Unknown("over a limit: evaluation is over the limit of 1000000 steps for this module tree; "
                             "what is left of it is unknown")
     assert evaluate_source("1 + 1", Values(), budget) == value  # spent: everything after is unknown
-    assert [n.message for n in notes] == ["evaluation is over the limit of 1000000 steps per module tree; "
+    assert [n.message for n in notes] == ["evaluation is over the limit of 1000000 steps for this module tree; "
                                           "what is left of it is unknown"]
 
 

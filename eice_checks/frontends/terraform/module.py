@@ -88,6 +88,7 @@ class ModuleSource:
     # (file, what, body) of every declaration, indexed by attribute only for a note (see where)
     _declared: list[tuple[str, str, Body]] = field(default_factory=list, repr=False)
     _origins: Optional[dict[int, tuple[str, str]]] = field(default=None, repr=False)
+    _characters: Optional[int] = field(default=None, repr=False)
     _local_references: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def add_file(self, path: str, body: Body) -> None:
@@ -168,6 +169,12 @@ class ModuleSource:
         file, what = self._origins.get(id(attribute), (self.directory, attribute.name))
         return attribute.file or file, attribute.line, what
 
+    def expression_characters(self) -> int:
+        """Characters of all its expressions: what its evaluation budget grows by (see MAX_STEPS)."""
+        if self._characters is None:
+            self._characters = sum(len(a.source) for _, _, body in self._declared for a in _attributes(body))
+        return self._characters
+
     def _declare(self, path: str, block: Block) -> None:
         labels = ".".join(block.labels)
         prefix = {"resource": "", "data": "data.", "variable": "var.", "output": "output.", "module": "module."}
@@ -233,6 +240,13 @@ class ModuleLoader:
         self.budget = Budget(notes)
         self.root_limit = os.path.realpath(root_limit if root_limit is not None else default_root_limit(root))
         self._downloaded = _downloaded_modules(root, self.inside)
+        self._granted: set[str] = set()  # module directories whose size the budget has grown by
+
+    def grant(self, source: ModuleSource) -> None:
+        """The budget grows by each module's expressions, once per module of the tree."""
+        if source.directory not in self._granted:
+            self._granted.add(source.directory)
+            self.budget.grow(source.expression_characters())
 
     def inside(self, path: str) -> bool:
         """Whether ``path``, links resolved, is inside the root limit."""
@@ -270,6 +284,7 @@ class ModuleInstance:
                  origin: Optional[tuple[str, int]] = None) -> None:
         self.source = source
         self.loader = loader
+        loader.grant(source)
         self.prefix = prefix  # "" for the root, "module.net." for a child
         self.call_key = call_key  # "net.sub": how .terraform/modules/modules.json names the call
         self.inputs = inputs
@@ -657,12 +672,14 @@ def _parents(path: str) -> Iterator[str]:
 
 def _origins(declared: list[tuple[str, str, Body]]) -> dict[int, tuple[str, str]]:
     """id of every attribute (nested blocks' included) -> (file, what it belongs to)."""
-    origins: dict[int, tuple[str, str]] = {}
-    for file, what, body in declared:
-        stack = [body]
-        while stack:
-            current = stack.pop()
-            for name, attribute in current.attributes.items():
-                origins[id(attribute)] = (file, what + name if what == "local." else what)
-            stack.extend(block.body for block in current.blocks)
-    return origins
+    return {id(attribute): (file, what + attribute.name if what == "local." else what)
+            for file, what, body in declared for attribute in _attributes(body)}
+
+
+def _attributes(body: Body) -> Iterator[Attribute]:
+    """The attributes of a body and of the blocks nested in it, without recursion."""
+    stack = [body]
+    while stack:
+        current = stack.pop()
+        yield from current.attributes.values()
+        stack.extend(block.body for block in current.blocks)
