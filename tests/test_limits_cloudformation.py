@@ -21,7 +21,8 @@ def scan(tmp_path, files: dict[str, str]) -> dict:
 def test_fn_cidr_is_bounded_by_its_count(tmp_path):
     # CloudFormation makes at most 256 blocks: a larger count (or a huge number) is its error, unknown
     values = ["!Select [255, !Cidr [10.0.0.0/8, 256, 8]]", "!Select [0, !Cidr [10.0.0.0/8, 1000000, 8]]",
-              '!Select [255, !Cidr ["2001:db8::/32", 256, 64]]', f"!Select [0, !Cidr [10.0.0.0/8, '{'9' * 5000}', 8]]"]  # (a YAML integer that long is the loader's)
+              '!Select [255, !Cidr ["2001:db8::/32", 256, 64]]',
+              f"!Select [0, !Cidr [10.0.0.0/8, '{'9' * 5000}', 8]]"]  # (a YAML integer that long is the loader's)
     text = HEAD + "Resources:\n" + "".join(NAMED.format(n=n, value=v) for n, v in enumerate(values))
     found = notes(scan(tmp_path, {"bad/template.yaml": text}))
     assert found == []
@@ -102,10 +103,10 @@ Outputs:
 def test_exports_that_double_are_resolved_once_each(tmp_path):
     # each export joins the one before twice: resolved once each (memoised), it stops at the limit
     # (and the unknown that stands for it starts again)
-    outputs = "".join(f"  E{i}: {{Value: !Join [',', [!ImportValue e{i - 1}, !ImportValue e{i - 1}]], Export: {{Name: e{i}}}}}\n"
-                      for i in range(1, 41))
+    join = "!Join [',', [!ImportValue e{0}, !ImportValue e{0}]]"
+    outputs = "".join(f"  E{i}: {{Value: {join.format(i - 1)}, Export: {{Name: e{i}}}}}\n" for i in range(1, 41))
     text = (HEAD + "Resources:\n  Sg: {Type: AWS::EC2::SecurityGroup, Properties: {GroupDescription: x}}\n"
             + "Outputs:\n  E0: {Value: !Ref Sg, Export: {Name: e0}}\n" + outputs)
     found = notes(scan(tmp_path, {"bad/template.yaml": text}))
-    assert found == [f"bad/template.yaml:{5 + i}: Outputs.E{i}: a text of 131070 parts is over the limit of 100000 parts; "
-                     "unknown" for i in (16, 32)]
+    over = "a text of 131070 parts is over the limit of 100000 parts; unknown"
+    assert found == [f"bad/template.yaml:{5 + i}: Outputs.E{i}: {over}" for i in (16, 32)]

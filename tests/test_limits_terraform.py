@@ -9,6 +9,8 @@ from eice_checks.frontends.terraform.hcl import parse_file
 from eice_checks.frontends.terraform.module import ModuleSource
 from eice_checks.limits import MAX_NOTES, MAX_STEPS
 
+OVER_INSTANCES = "is over the limit of 10000 instances; not judged"
+OVER_ELEMENTS = "is over the limit of 100000 elements; unknown"
 # A resource whose tags are read: a value put there is evaluated.
 TAGGED = 'resource "aws_instance" "x" {{\n  tags = {{ v = {value} }}\n}}\n'
 
@@ -33,8 +35,9 @@ def assert_only(report: dict, expected_notes: list[str]) -> None:
 
 
 def test_a_count_of_a_million_is_not_expanded(tmp_path):
-    report = scan_bounded(beside_valid(tmp_path, {"bad/main.tf": 'resource "aws_instance" "x" {\n  count = 1000000\n}\n'}))
-    assert_only(report, ["bad/main.tf:2: aws_instance.x: count of 1000000 is over the limit of 10000 instances; not judged"])
+    bad = 'resource "aws_instance" "x" {\n  count = 1000000\n}\n'
+    report = scan_bounded(beside_valid(tmp_path, {"bad/main.tf": bad}))
+    assert_only(report, [f"bad/main.tf:2: aws_instance.x: count of 1000000 {OVER_INSTANCES}"])
 
 
 def test_for_each_over_a_million_elements(tmp_path):
@@ -44,22 +47,23 @@ def test_for_each_over_a_million_elements(tmp_path):
            'resource "aws_instance" "made" {\n'
            '  for_each = toset(flatten([for a in range(1000) : [for b in range(1000) : "${a}-${b}"]]))\n}\n')
     report = scan_bounded(beside_valid(tmp_path, {"bad/main.tf": bad}))
-    assert_only(report, ["bad/main.tf:5: aws_instance.made: a value of 100101 elements is over the limit of 100000 elements; unknown"])
+    assert_only(report, [f"bad/main.tf:5: aws_instance.made: a value of 100101 elements {OVER_ELEMENTS}"])
 
 
 def test_for_each_over_a_long_literal_list(tmp_path):
     # (a literal list of a million is checked on the syntax tree in tests/unit/test_limits.py: parsing
     # one is the parser's part)
     items = ", ".join(f'"{i}"' for i in range(20_000))
-    report = scan_bounded(beside_valid(tmp_path, {"bad/main.tf": f'resource "aws_instance" "x" {{\n  for_each = toset([{items}])\n}}\n'}))
-    assert_only(report, ["bad/main.tf:2: aws_instance.x: for_each of 20000 is over the limit of 10000 instances; not judged"])
+    bad = f'resource "aws_instance" "x" {{\n  for_each = toset([{items}])\n}}\n'
+    report = scan_bounded(beside_valid(tmp_path, {"bad/main.tf": bad}))
+    assert_only(report, [f"bad/main.tf:2: aws_instance.x: for_each of 20000 {OVER_INSTANCES}"])
 
 
 def test_nested_for_expressions(tmp_path):
     bad = locals_block(["x = [for a in range(1000) : [for b in range(1000) : b]]"])
     bad += 'resource "aws_instance" "x" {\n  count = length(local.x)\n}\n'
     report = scan_bounded(beside_valid(tmp_path, {"bad/main.tf": bad}))
-    assert_only(report, ["bad/main.tf:2: local.x: a value of 100101 elements is over the limit of 100000 elements; unknown"])
+    assert_only(report, [f"bad/main.tf:2: local.x: a value of 100101 elements {OVER_ELEMENTS}"])
 
 
 def test_a_list_doubled_forty_times(tmp_path):
@@ -67,7 +71,7 @@ def test_a_list_doubled_forty_times(tmp_path):
     bad = locals_block(lines) + 'resource "aws_instance" "x" {\n  count = length(local.l40)\n}\n'
     report = scan_bounded(beside_valid(tmp_path, {"bad/main.tf": bad}))
     # l17 holds 2^17 elements: over; what is made of it is unknown, without a note of its own
-    assert_only(report, ["bad/main.tf:19: local.l17: a value of 131073 elements is over the limit of 100000 elements; unknown"])
+    assert_only(report, [f"bad/main.tf:19: local.l17: a value of 131073 elements {OVER_ELEMENTS}"])
 
 
 def test_a_chain_of_a_thousand_locals_each_naming_the_previous_twice(tmp_path):
@@ -78,7 +82,7 @@ def test_a_chain_of_a_thousand_locals_each_naming_the_previous_twice(tmp_path):
     report = scan_bounded(beside_valid(tmp_path, {"bad/main.tf": bad}))
     assert valid_findings(report) == expected()
     found = notes(report)
-    assert found[0] == "bad/main.tf:18: local.l16: a value of 131071 elements is over the limit of 100000 elements; unknown"
+    assert found[0] == f"bad/main.tf:18: local.l16: a value of 131071 elements {OVER_ELEMENTS}"
     assert len(found) == MAX_NOTES + 1  # l32, l48, ... then one line for the rest
     assert found[-1] == "bad/main.tf:178: more values over the limits in this module tree are not listed"
 
@@ -90,8 +94,9 @@ def test_a_chain_of_a_thousand_locals_resolves(tmp_path):
     text = VALID_TF.read_text().replace('cidr_block = "10.1.0.0/16"', "cidr_block = local.l1000", 1)
     report = scan_bounded(beside_valid(tmp_path, {"chained/main.tf": locals_block(lines) + text}))
     assert valid_findings(report) == expected()
+    shifted = len(lines) + 2  # the locals block comes first
     assert {(r, f.replace("valid/", "chained/"), line) for r, f, line in expected()} == {
-        (f["rule"], f["file"], f["line"] - len(lines) - 2) for f in report["findings"] if f["file"].startswith("chained/")}
+        (f["rule"], f["file"], f["line"] - shifted) for f in report["findings"] if f["file"].startswith("chained/")}
     assert report["errors"] == []
 
 
@@ -102,7 +107,8 @@ def test_strings_that_double_or_repeat(tmp_path):
               'replaced = replace(local.s10, "a", local.s10)',  # 10240 x 10240
               'repeated = "%{ for i in range(1000) }${local.s10}%{ endfor }"']
     value = "[local.s40, local.f40, local.joined, local.replaced, local.repeated]"
-    report = scan_bounded(beside_valid(tmp_path, {"bad/main.tf": locals_block(lines) + TAGGED.format(value=f"jsonencode({value})")}))
+    bad = locals_block(lines) + TAGGED.format(value=f"jsonencode({value})")
+    report = scan_bounded(beside_valid(tmp_path, {"bad/main.tf": bad}))
     over = "is over the limit of 1000000 characters; unknown"
     assert_only(report, [
         f"bad/main.tf:19: local.s17: a string of 1310720 characters {over}",

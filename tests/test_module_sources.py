@@ -20,7 +20,8 @@ def test_a_module_that_calls_itself(tmp_path):
     assert valid_findings(report) == expected()
     assert {(f["rule"], f["line"]) for f in report["findings"] if f["file"] == "selfish/main.tf"} == {
         (rule, line + 3) for rule, _, line in expected()}
-    assert notes(report) == ["selfish/main.tf:1: module.again: module cycle: selfish -> selfish; the calls are not followed"]
+    assert notes(report) == [
+        "selfish/main.tf:1: module.again: module cycle: selfish -> selfish; the calls are not followed"]
 
 
 def test_two_modules_that_call_each_other_from_a_root(tmp_path):

@@ -158,7 +158,8 @@ class ModuleSource:
         if name not in self._local_references:
             expr = parsed(self.locals[name].source)
             paths = [] if isinstance(expr, HclExpressionError) else references(expr)
-            self._local_references[name] = [p[1] for p in paths if p[0] == "local" and len(p) > 1 and p[1] in self.locals]
+            named = [p[1] for p in paths if p[0] == "local" and len(p) > 1]
+            self._local_references[name] = [n for n in named if n in self.locals]
         return self._local_references[name]
 
     def where(self, attribute: Attribute) -> Where:
@@ -387,7 +388,8 @@ class ModuleInstance:
             if pairs is None:
                 return items if is_unknown(items) else Unknown("for_each is not a map or set of strings")
             over = self._afford("for_each", len(pairs), self.source.where(body.attributes["for_each"]))
-            return over or [(f'["{k}"]', NO_BINDINGS.bind("each", {"key": k, "value": v}, json.dumps(k))) for k, v in pairs]
+            return over or [(f'["{k}"]', NO_BINDINGS.bind("each", {"key": k, "value": v}, json.dumps(k)))
+                            for k, v in pairs]
         return (counted and self._afford("a single instance", 1, where)) or [("", NO_BINDINGS)]
 
     def _afford(self, what: str, count: int, where: Where) -> Optional[Unknown]:
@@ -415,7 +417,8 @@ class ModuleInstance:
         thousand instances does not make ten thousand lists of ten thousand."""
         if resource.address not in self._values:
             instances = self.resource_instances(resource)
-            self._values[resource.address] = instances if is_unknown(instances) else _resource_value(resource, instances)
+            value = instances if is_unknown(instances) else _resource_value(resource, instances)
+            self._values[resource.address] = value
         return self._values[resource.address]
 
     def resource_instances_or_placeholder(self, resource: Resource) -> list[ResourceInstance]:

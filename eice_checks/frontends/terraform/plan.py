@@ -293,7 +293,8 @@ class Declaration:
         return '"' in expression[:end]
 
 
-def _declarations(directory: str, module: dict, address: str = "", limit: str = "") -> dict[str, dict[str, Declaration]]:
+def _declarations(directory: str, module: dict, address: str = "",
+                  limit: str = "") -> dict[str, dict[str, Declaration]]:
     """Module path -> "type.name" -> its declaration in the .tf files beside the plan and in the local
     modules it calls (inside ``limit``, as for .tf sources: see ModuleLoader): plans carry no source lines."""
     limit = limit or os.path.realpath(default_root_limit(directory))
@@ -307,7 +308,8 @@ def _declarations(directory: str, module: dict, address: str = "", limit: str = 
         source = call.get("source") if isinstance(call, dict) else None
         if isinstance(source, str) and source.startswith(("./", "../")) and isinstance(call.get("module"), dict):
             child = f"{address}.module.{name}" if address else f"module.{name}"
-            result.update(_declarations(os.path.normpath(os.path.join(directory, source)), call["module"], child, limit))
+            called = os.path.normpath(os.path.join(directory, source))
+            result.update(_declarations(called, call["module"], child, limit))
     return result
 
 
@@ -322,7 +324,8 @@ def _declarations_in(file: str, found: dict[str, Declaration]) -> None:
     ends = _block_ends(lines)
     for (number, match), following in zip(starts, [n for n, _ in starts[1:]] + [len(lines)]):
         end = min(ends[number], following)
-        found.setdefault(f"{match.group(1)}.{match.group(2)}", Declaration(file, number + 1, "\n".join(lines[number:end])))
+        declaration = Declaration(file, number + 1, "\n".join(lines[number:end]))
+        found.setdefault(f"{match.group(1)}.{match.group(2)}", declaration)
 
 
 def _block_ends(lines: list[str]) -> list[int]:
