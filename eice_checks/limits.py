@@ -22,18 +22,23 @@ MAX_ELEMENTS = 100_000  # elements of one value, those of nested collections inc
 MAX_CHARACTERS = 1_000_000  # characters of one value: a string, or all strings (and keys) of a collection
 MAX_NUMBER_BITS = 1024  # size of a whole number (Terraform computes with 512-bit precision)
 # Evaluation steps per Terraform module tree or CloudFormation template. A Terraform module tree
-# also gets one step per character of the expressions in its modules: a large generated module
-# needs more (a 5 MB file takes about 0.35 per character), and a small hostile one gets no more.
+# also gets STEPS_PER_CHARACTER for each character of the expressions in its modules: a large
+# generated module needs more (a 5 MB file takes about 0.75 a character), a small hostile one no more.
 MAX_STEPS = 1_000_000
+STEPS_PER_CHARACTER = 2
 # Evaluations inside one another: Terraform references followed from inside another's value (a
 # resource naming a resource naming ...; chains of locals do not nest), CloudFormation values and
 # intrinsic functions nested in one another. Python's stack holds about twice as many.
-MAX_NESTING = 64
+MAX_NESTING = 64  # (also the depth of a value: collections in collections)
 MAX_NOTES = 10  # notes per module tree or template; the rest are summed up in one line
 
 # What a step is: one expression node (or CloudFormation value) evaluated, one element of a new
-# collection, STRING_STEP characters of a new long string, one element of a function's arguments.
+# collection, STRING_STEP characters of a new long string, one element of a function's arguments
+# (READ_STEPS of one the model builder reads), ATTRIBUTE_STEPS per Terraform attribute evaluated.
+# Each is about a microsecond of work.
 STRING_STEP = 16
+READ_STEPS = 4  # per element the model builder reads: it makes rules, peers, parsed ranges of them
+ATTRIBUTE_STEPS = 10  # per attribute evaluated (for each instance and binding): scopes, caches, its use
 _LONG_STRING = 1024  # shorter strings cost one step: creating them is no more work than the node
 
 Where = tuple[str, Optional[int], str]  # file, line, what it is (aws_instance.app, local.x, Endpoint)
@@ -78,10 +83,10 @@ class Budget:
         self.steps = self.limit = MAX_STEPS
         self.instances = 0
         self.depth = 0
-        self._sizes: dict[int, tuple[Any, int, int]] = {}  # id -> (value, elements, characters)
+        self._sizes: dict[int, tuple[Any, int, int, int]] = {}  # id -> (value, elements, characters, depth)
         self._where: list[tuple[Callable[[Any], Where], Any]] = []
         self._noted: set[tuple[str, Optional[int], str]] = set()
-        self._exhausted: Optional[OverLimit] = None
+        self._exhausted = False  # the steps ran out
 
     @classmethod
     def for_template(cls, notes: Optional[list[InputError]] = None) -> "Budget":
@@ -91,10 +96,11 @@ class Budget:
     def step(self, count: int = 1) -> None:
         self.steps -= count
         if self.steps < 0:
-            if self._exhausted is None:
-                self._exhausted = OverLimit("evaluation", self.limit, f"steps for this {self.scope}",
-                                            "what is left of it is unknown")
-            raise self._exhausted
+            exhausted = OverLimit("evaluation", self.limit, f"steps for this {self.scope}",
+                                  "what is left of it is unknown")
+            exhausted.noted = self._exhausted  # noted once, where the steps ran out
+            self._exhausted = True
+            raise exhausted  # (a new one each time: raising one again would grow its traceback)
 
     def grow(self, steps: int) -> None:
         """More steps for more source to evaluate (see MAX_STEPS)."""
@@ -117,9 +123,9 @@ class Budget:
                 self._admit_string(value)
         elif kind is list or kind is dict or isinstance(value, (list, dict)):
             known = self._sizes.get(id(value))
-            elements, characters = known[1:] if known is not None else self.size(value)
-            if elements > MAX_ELEMENTS or characters > MAX_CHARACTERS:
-                self.check_size(elements, characters)
+            elements, characters, depth = known[1:] if known is not None else self.size(value)
+            if elements > MAX_ELEMENTS or characters > MAX_CHARACTERS or depth > MAX_NESTING:
+                self.check_size(elements, characters, depth)
         elif kind is int and value.bit_length() > MAX_NUMBER_BITS:
             raise OverLimit(f"a number of {value.bit_length()} bits", MAX_NUMBER_BITS, "bits")
         return value
@@ -130,16 +136,16 @@ class Budget:
         self.step(sum(self.work(value) for value in values))
 
     def paid(self, value: Any, describe: Callable[[Any], Where], key: Any) -> Any:
-        """``value`` once the steps of going through it are charged; past the budget, its Unknown
-        (noted at ``describe(key)``)."""
+        """``value`` once the model builder's steps of going through it are charged (READ_STEPS an
+        element); past the budget, its Unknown (noted at ``describe(key)``)."""
         try:
-            self.charge(value)
+            self.step(READ_STEPS * self.work(value))
         except OverLimit as exc:
             return self.overrun(exc, describe(key))
         return value
 
     def work(self, value: Any) -> int:
-        elements, characters = self.size(value)
+        elements, characters, _ = self.size(value)
         return elements + characters // STRING_STEP
 
     def _admit_string(self, value: str) -> None:
@@ -147,26 +153,28 @@ class Budget:
             return
         check(len(value), MAX_CHARACTERS, "a string of {} characters", "characters")
         self.step(len(value) // STRING_STEP)  # new text is work, and memory
-        self._sizes[id(value)] = (value, 1, len(value))
+        self._sizes[id(value)] = (value, 1, len(value), 0)
 
-    def check_size(self, elements: int, characters: int) -> None:
+    def check_size(self, elements: int, characters: int, depth: int) -> None:
         check(elements, MAX_ELEMENTS, "a value of {} elements", "elements")
         check(characters, MAX_CHARACTERS, "a value of {} characters", "characters")
+        # (what goes through values recursively, here and in the model, must not run out of stack)
+        check(depth, MAX_NESTING, "a value nested {} deep", "levels")
 
-    def size(self, value: Any) -> tuple[int, int]:
-        """(elements, characters) of a value. Collections are measured children first, without
-        recursion (values read from variables files may be deeply nested), and given up on as soon
-        as what was measured proves the value too large."""
+    def size(self, value: Any) -> tuple[int, int, int]:
+        """(elements, characters, depth) of a value. Collections are measured children first,
+        without recursion (values read from variables files may be deeply nested), and given up on
+        as soon as what was measured proves the value too large."""
         if isinstance(value, str):
-            return 1, len(value)
+            return 1, len(value), 0
         if not isinstance(value, (list, dict)):
-            return 1, 0
+            return 1, 0, 0
         known = self._sizes.get(id(value))
         if known is None:
             if not self._record(value):  # the usual case, made of scalars and measured values, is done
                 self._measure(value)
             known = self._sizes[id(value)]
-        return known[1], known[2]
+        return known[1], known[2], known[3]
 
     def _measure(self, value: Any) -> None:
         stack: list[Any] = [value]
@@ -181,13 +189,13 @@ class Budget:
             if id(top) not in self._sizes and self._record(top):
                 measured += len(top)
             if measured > MAX_ELEMENTS:
-                self._sizes[id(value)] = (value, measured, 0)  # over: checked again in no time
+                self._sizes[id(value)] = (value, measured, 0, 0)  # over: checked again in no time
                 return
 
     def _record(self, value: Any) -> bool:
         """Record the size of a collection whose collections are all measured; False if one is not."""
         sizes = self._sizes
-        elements, characters = 1 + len(value), 0
+        elements, characters, depth = 1 + len(value), 0, 0
         for child in _children(value):
             kind = type(child)
             if kind is str:
@@ -198,21 +206,23 @@ class Budget:
                     return False
                 elements += known[1] - 1
                 characters += known[2]
+                depth = max(depth, known[3])
         if isinstance(value, dict):
             characters += sum(len(key) for key in value if isinstance(key, str))
         self.step(len(value))
-        sizes[id(value)] = (value, elements, characters)
+        sizes[id(value)] = (value, elements, characters, depth + 1)
         return True
 
     def tally(self) -> "Tally":
         return Tally(self)
 
     # -- nesting and places -----------------------------------------------------------------------
-    def enter(self, describe: Callable[[Any], Where], key: Any) -> None:
-        """One evaluation deeper, at the place ``describe(key)`` names (computed only for a note).
-        Raises OverLimit past the nesting limit: the caller notes it at that place."""
+    def enter(self, describe: Callable[[Any], Where], key: Any, steps: int = 0) -> None:
+        """One evaluation deeper, at the place ``describe(key)`` names (computed only for a note),
+        for ``steps``. Raises OverLimit past a limit: the caller notes it at that place."""
         if self.depth >= MAX_NESTING:
             raise OverLimit(f"{self._nested} nested {self.depth + 1} deep", MAX_NESTING, "levels")
+        self.step(steps)
         self.depth += 1
         self._where.append((describe, key))
 
@@ -223,7 +233,6 @@ class Budget:
     def overrun(self, exc: OverLimit, where: Optional[Where] = None) -> Unknown:
         """The Unknown that stands for what went over a limit, noted once."""
         if not exc.noted:
-            exc.noted = exc is self._exhausted  # the step limit is noted once, where it ran out
             self.note(exc.text, where)
         return exc.value
 
@@ -253,12 +262,14 @@ class Tally:
         self.budget = budget
         self.elements = 1
         self.characters = 0
+        self.depth = 1
 
     def add(self, value: Any, key: str = "") -> Any:
-        elements, characters = self.budget.size(value)
+        elements, characters, depth = self.budget.size(value)
         self.elements += elements
         self.characters += characters + len(key)
-        self.budget.check_size(self.elements, self.characters)
+        self.depth = max(self.depth, depth + 1)
+        self.budget.check_size(self.elements, self.characters, self.depth)
         return value
 
 

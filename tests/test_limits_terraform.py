@@ -7,7 +7,7 @@ from __future__ import annotations
 from bounded import VALID_TF, beside_valid, expected, notes, scan_bounded, valid_findings
 from eice_checks.frontends.terraform.hcl import parse_file
 from eice_checks.frontends.terraform.module import ModuleSource
-from eice_checks.limits import MAX_NOTES, MAX_STEPS
+from eice_checks.limits import MAX_NOTES, MAX_STEPS, STEPS_PER_CHARACTER
 
 OVER_INSTANCES = "is over the limit of 10000 instances; not judged"
 OVER_ELEMENTS = "is over the limit of 100000 elements; unknown"
@@ -24,7 +24,7 @@ def out_of_steps(text: str) -> str:
     of its expressions."""
     source = ModuleSource("bad")
     source.add_file("bad/main.tf", parse_file(text))
-    limit = MAX_STEPS + source.expression_characters()
+    limit = MAX_STEPS + STEPS_PER_CHARACTER * source.expression_characters()
     return f"evaluation is over the limit of {limit} steps for this module tree; what is left of it is unknown"
 
 
@@ -85,6 +85,16 @@ def test_a_chain_of_a_thousand_locals_each_naming_the_previous_twice(tmp_path):
     assert found[0] == f"bad/main.tf:18: local.l16: a value of 131071 elements {OVER_ELEMENTS}"
     assert len(found) == MAX_NOTES + 1  # l32, l48, ... then one line for the rest
     assert found[-1] == "bad/main.tf:178: more values over the limits in this module tree are not listed"
+
+
+def test_a_chain_of_locals_nesting_a_list_a_thousand_deep(tmp_path):
+    # values nested deeper than the limit are unknown: what goes through them recursively (the
+    # model, jsonencode) would run out of stack
+    lines = ['l0 = "a"'] + [f"l{i} = [local.l{i - 1}]" for i in range(1, 1001)]
+    report = scan_bounded(beside_valid(tmp_path, {"bad/main.tf": locals_block(lines) + TAGGED.format(value="local.l1000")}))
+    assert valid_findings(report) == expected()
+    assert notes(report)[:2] == [f"bad/main.tf:{i + 2}: local.l{i}: a value nested 65 deep is over the limit of "
+                                 f"64 levels; unknown" for i in (65, 130)]
 
 
 def test_a_chain_of_a_thousand_locals_resolves(tmp_path):

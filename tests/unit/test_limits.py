@@ -42,7 +42,7 @@ def test_shared_parts_count_as_what_they_stand_for_and_are_measured_once():
     for _ in range(15):  # 16 lists, which stand for 2^15 - 1 lists and 2^15 strings
         value = [value, value]
         budget.admit(value)
-    assert budget.size(value) == (3 * 2 ** 15 - 1, 2 ** 15)
+    assert budget.size(value) == (3 * 2 ** 15 - 1, 2 ** 15, 16)
     steps = budget.steps
     try:
         budget.admit([value, value])
@@ -57,7 +57,14 @@ def test_deeply_nested_values_from_variables_files_are_measured_without_recursio
     nested: list = []
     for _ in range(10_000):
         nested = [nested]
-    assert Budget().size(nested) == (10_001, 0)
+    budget = Budget()
+    assert budget.size(nested) == (10_001, 0, 10_001)
+    try:  # and too deep to go through recursively, in the model or in the evaluator's functions
+        budget.admit(nested)
+    except OverLimit as exc:
+        assert exc.text == "a value nested 10001 deep is over the limit of 64 levels; unknown"
+    else:
+        raise AssertionError("not over the limit")
     wide = [[i] for i in range(MAX_ELEMENTS)]  # given up on as soon as it is known to be too large
     assert Budget().size(wide)[0] > MAX_ELEMENTS
 
@@ -75,11 +82,10 @@ def test_evaluation_steps_run_out_once_and_are_noted_once():
     budget = Budget(notes)
     budget.steps = 100
     value = evaluate_source("[for i in range(1000) : i * 2]", Values(), budget)
-    assert value == Unknown("over a limit: evaluation is over the limit of 1000000 steps for this module tree; "
-                            "what is left of it is unknown")
+    spent = f"evaluation is over the limit of {MAX_STEPS} steps for this module tree; what is left of it is unknown"
+    assert value == Unknown(f"over a limit: {spent}")
     assert evaluate_source("1 + 1", Values(), budget) == value  # spent: everything after is unknown
-    assert [n.message for n in notes] == ["evaluation is over the limit of 1000000 steps for this module tree; "
-                                          "what is left of it is unknown"]
+    assert [n.message for n in notes] == [spent]
 
 
 def test_numbers_are_bounded_like_values():

@@ -18,7 +18,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Optional, Union
 
-from ...limits import MAX_INSTANCES, MAX_MODULE_DEPTH, Budget, OverLimit, Where, check
+from ...limits import (
+    ATTRIBUTE_STEPS, MAX_INSTANCES, MAX_MODULE_DEPTH, STEPS_PER_CHARACTER, Budget, OverLimit, Where, check,
+)
 from ...model.network import default_sg_key
 from ...model.values import EntityRef, Unknown, is_unknown
 from ..common import InputError
@@ -171,7 +173,7 @@ class ModuleSource:
         return attribute.file or file, attribute.line, what
 
     def expression_characters(self) -> int:
-        """Characters of all its expressions: what its evaluation budget grows by (see MAX_STEPS)."""
+        """Characters of all its expressions: what its tree's evaluation budget grows by (see MAX_STEPS)."""
         if self._characters is None:
             self._characters = sum(len(a.source) for _, _, body in self._declared for a in _attributes(body))
         return self._characters
@@ -247,7 +249,7 @@ class ModuleLoader:
         """The budget grows by each module's expressions, once per module of the tree."""
         if source.directory not in self._granted:
             self._granted.add(source.directory)
-            self.budget.grow(source.expression_characters())
+            self.budget.grow(STEPS_PER_CHARACTER * source.expression_characters())
 
     def inside(self, path: str) -> bool:
         """Whether ``path``, links resolved, is inside the root limit."""
@@ -318,7 +320,7 @@ class ModuleInstance:
             budget.note("its value depends on itself (a reference cycle); unknown", self.source.where(attribute))
             return Unknown("reference cycle")
         try:
-            budget.enter(self.source.where, attribute)
+            budget.enter(self.source.where, attribute, ATTRIBUTE_STEPS)
         except OverLimit as exc:  # not cached: the same value reached from less deep may be known
             return budget.overrun(exc, self.source.where(attribute))
         self._active.add(marker)

@@ -171,7 +171,7 @@ def _eval_call(node: FunctionCall, env: _Env) -> Any:
         env.budget.charge(*args)
     try:
         return function(*args)
-    except (Unknowable, EvalError, OverLimit):
+    except (Unknowable, EvalError, OverLimit, RecursionError):  # (too deep is no error: see _eval)
         raise
     except Exception as exc:  # bad argument types and the like
         raise EvalError(f"{node.name}: {exc}") from exc
