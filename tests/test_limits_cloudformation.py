@@ -110,3 +110,13 @@ def test_exports_that_double_are_resolved_once_each(tmp_path):
     found = notes(scan(tmp_path, {"bad/template.yaml": text}))
     over = "a text of 131070 parts is over the limit of 100000 parts; unknown"
     assert found == [f"bad/template.yaml:{5 + i}: Outputs.E{i}: {over}" for i in (16, 32)]
+
+
+def test_texts_that_regular_expressions_went_through_many_times(tmp_path):
+    # "${" over and over without a closing brace; an export named from the stack's name thirty
+    # times, and a long name imported against it: both were read in quadratic or exponential time
+    one = (HEAD + "Resources:\n" + NAMED.format(n=0, value='!Sub "' + "${" * 200_000 + '"')
+           + 'Outputs:\n  Out: {Value: x, Export: {Name: !Sub "' + "${AWS::StackName}" * 30 + 'x"}}\n')
+    two = HEAD + "Resources:\n" + NAMED.format(n=1, value=f"!ImportValue {'a' * 250}")
+    found = notes(scan(tmp_path, {"bad/one.yaml": one, "bad/two.yaml": two}))
+    assert found == []

@@ -35,7 +35,11 @@ def test_a_plan_beside_its_configuration_is_read_in_linear_time(tmp_path):
     # up to the end of the file, for each of them.
     source = "".join(f'resource "aws_security_group" "g{i}" {{ vpc_id = "vpc-1" }}\n'
                      f'resource "aws_instance" "i{i}" {{ vpc_security_group_ids = [aws_security_group.g{i}.id] }}\n'
-                     for i in range(GROUPS))
+                     for i in range(1, GROUPS))
+    # and one block with many blank lines: whether its attribute holds a literal is looked up line by
+    # line, not from each line over all the blank lines after it
+    source += ('resource "aws_security_group" "g0" {}\nresource "aws_instance" "i0" {' + "\n" * 200_000
+               + '  ami = "ami-12345678"\n  vpc_security_group_ids = [aws_security_group.g0.id]\n}\n')
     report = scan_bounded(beside_valid(tmp_path, {"planned/main.tf": source, "planned/plan.json": plan(GROUPS)}))
     assert valid_findings(report) == expected()
     assert notes(report) == []

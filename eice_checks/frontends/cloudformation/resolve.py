@@ -57,7 +57,10 @@ _REF_KINDS = {
     "AWS::EC2::Instance": "instance",
 }
 _ID_ATTRIBUTES = {"GroupId", "VpcId", "SubnetId", "LaunchTemplateId", "Id", "PrefixListId"}
-_SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+# A name holds no "$" or braces: "${${${..." without a closing brace is then read in linear time
+# (with [^}]*, each "${" looked ahead to the end of the text).
+_SUB_VARIABLE = re.compile(r"\$\{([^${}]*)\}")
+_MAX_EXPORT_NAME = 255  # CloudFormation's limit; it also bounds matching a name against the patterns
 _PENDING = Unknown("being resolved")  # a condition or attribute met again while it is resolved: a cycle
 
 
@@ -94,13 +97,19 @@ class Exports:
         self.patterns: list[tuple[re.Pattern, Callable[[], Any]]] = []
 
     def add(self, name: str, value: Callable[[], Any]) -> None:
+        if len(name.replace(STACK_NAME, "x")) > _MAX_EXPORT_NAME:
+            return  # CloudFormation rejects it: nothing can import it
         if STACK_NAME in name:
-            parts = [re.escape(p) for p in name.split(STACK_NAME)]
-            self.patterns.append((re.compile("[A-Za-z][-A-Za-z0-9]*".join(parts) + r"\Z"), value))
+            first, *rest = [re.escape(p) for p in name.split(STACK_NAME)]
+            # the stack's name, then the same again (a backreference): no choices to backtrack through
+            pattern = first + "(?P<stack>[A-Za-z][-A-Za-z0-9]*)" + "(?P=stack)".join(rest)
+            self.patterns.append((re.compile(pattern + r"\Z"), value))
         else:
             self.exact[name] = value
 
     def find(self, name: str) -> Optional[Callable[[], Any]]:
+        if len(name) > _MAX_EXPORT_NAME:
+            return None
         if name in self.exact:
             return self.exact[name]
         matches = [value for pattern, value in self.patterns if pattern.match(name)]
@@ -298,6 +307,7 @@ class Resolver:
 
     def _import(self, arg: Any) -> Any:
         name = self.resolve(arg)
+        self.budget.step(len(self.exports.patterns))  # each is tried
         value = self.exports.find(name) if isinstance(name, str) else None
         if value is not None:
             return value()

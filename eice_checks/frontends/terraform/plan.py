@@ -279,7 +279,9 @@ class Declaration:
         return self._literals[attribute]
 
     def _find_literals(self, attribute: str) -> Optional[bool]:
-        match = re.search(rf"^\s*{re.escape(attribute)}\s*=\s*(.*)$", self.text, re.M)
+        # ([ \t], not \s, which also matches line ends: each line would look ahead over all the blank
+        # lines after it)
+        match = re.search(rf"^[ \t]*{re.escape(attribute)}[ \t]*=[ \t]*(.*)$", self.text, re.M)
         if match is None:
             return None
         expression = self.text[match.start(1):]
