@@ -242,6 +242,7 @@ class ModuleLoader:
         self.root_variables = root_variables
         self.budget = Budget(notes)
         self.root_limit = os.path.realpath(root_limit if root_limit is not None else default_root_limit(root))
+        self._inside: dict[str, bool] = {}
         self._downloaded = _downloaded_modules(root, self.inside)
         self._granted: set[str] = set()  # module directories whose size the budget has grown by
 
@@ -252,8 +253,11 @@ class ModuleLoader:
             self.budget.grow(STEPS_PER_CHARACTER * source.expression_characters())
 
     def inside(self, path: str) -> bool:
-        """Whether ``path``, links resolved, is inside the root limit."""
-        return is_inside(path, self.root_limit)
+        """Whether ``path``, links resolved, is inside the root limit (asked once per path: every
+        instance of a module call asks)."""
+        if path not in self._inside:
+            self._inside[path] = is_inside(path, self.root_limit)
+        return self._inside[path]
 
     def source_for(self, caller: "ModuleInstance", call: ModuleCall, key: str) -> Union[ModuleSource, Unknown]:
         directory = self._directory(caller, call, key)
