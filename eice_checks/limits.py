@@ -87,6 +87,7 @@ class Budget:
         self._where: list[tuple[Callable[[Any], Where], Any]] = []
         self._noted: set[tuple[str, Optional[int], str]] = set()
         self._exhausted = False  # the steps ran out
+        self._collection_types: dict[type, bool] = {list: True, dict: True, str: False}
 
     @classmethod
     def for_template(cls, notes: Optional[list[InputError]] = None) -> "Budget":
@@ -121,7 +122,7 @@ class Budget:
         if kind is str:
             if len(value) >= _LONG_STRING:
                 self._admit_string(value)
-        elif kind is list or kind is dict or isinstance(value, (list, dict)):
+        elif self._is_collection(kind):
             known = self._sizes.get(id(value))
             elements, characters, depth = known[1:] if known is not None else self.size(value)
             if elements > MAX_ELEMENTS or characters > MAX_CHARACTERS or depth > MAX_NESTING:
@@ -145,8 +146,20 @@ class Budget:
         return value
 
     def work(self, value: Any) -> int:
+        kind = type(value)  # (by type first: the model builder asks for every value it reads)
+        if kind is str:
+            return 1 + len(value) // STRING_STEP
+        if not self._is_collection(kind):
+            return 1
         elements, characters, _ = self.size(value)
         return elements + characters // STRING_STEP
+
+    def _is_collection(self, kind: type) -> bool:
+        """Whether values of type ``kind`` are lists or dicts (subclasses too), remembered per type."""
+        known = self._collection_types.get(kind)
+        if known is None:
+            known = self._collection_types[kind] = issubclass(kind, (list, dict))
+        return known
 
     def _admit_string(self, value: str) -> None:
         if id(value) in self._sizes:

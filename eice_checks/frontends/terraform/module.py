@@ -16,6 +16,7 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, Iterator, Optional, Union
 
 from ...limits import (
@@ -241,7 +242,8 @@ class ModuleLoader:
         self.root = root
         self.root_variables = root_variables
         self.budget = Budget(notes)
-        self.root_limit = os.path.realpath(root_limit if root_limit is not None else default_root_limit(root))
+        self._given_limit = root_limit
+        self._root_limit: Optional[str] = None  # resolved when a module call first needs it
         self._inside: dict[str, bool] = {}
         self._downloaded = _downloaded_modules(root, self.inside)
         self._granted: set[str] = set()  # module directories whose size the budget has grown by
@@ -251,6 +253,13 @@ class ModuleLoader:
         if source.directory not in self._granted:
             self._granted.add(source.directory)
             self.budget.grow(STEPS_PER_CHARACTER * source.expression_characters())
+
+    @property
+    def root_limit(self) -> str:
+        if self._root_limit is None:
+            given = self._given_limit
+            self._root_limit = os.path.realpath(given if given is not None else default_root_limit(self.root))
+        return self._root_limit
 
     def inside(self, path: str) -> bool:
         """Whether ``path``, links resolved, is inside the root limit (asked once per path: every
@@ -666,17 +675,21 @@ def default_root_limit(directory: str) -> str:
     """Where module sources may be read from when the caller does not say: the repository that holds
     ``directory``, else the current directory when it holds it, else ``directory`` itself."""
     here = os.path.realpath(directory)
-    for folder in [here, *_parents(here)]:
-        if os.path.exists(os.path.join(folder, ".git")):
-            return folder
+    repository = _repository(here)
+    if repository is not None:
+        return repository
     cwd = os.path.realpath(os.getcwd())
     return cwd if is_inside(here, cwd) else here
 
 
-def _parents(path: str) -> Iterator[str]:
-    while os.path.dirname(path) != path:
-        path = os.path.dirname(path)
-        yield path
+@lru_cache(maxsize=4096)
+def _repository(folder: str) -> Optional[str]:
+    """The nearest folder at or above ``folder`` (a resolved path) that holds ``.git``; asked once
+    per folder, as the root modules of a scan mostly share their parents."""
+    if os.path.exists(os.path.join(folder, ".git")):
+        return folder
+    parent = os.path.dirname(folder)
+    return None if parent == folder else _repository(parent)
 
 
 def _origins(declared: list[tuple[str, str, Body]]) -> dict[int, tuple[str, str]]:
