@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional
 
 from ...model.builder import ModelBuilder
+from ...scan import MAX_FILE_BYTES
 from ...model.values import EntityRef, Unknown, is_unknown
 from ..cloudformation.loader import LineDict
 from .hcl import Attribute, Body
@@ -295,24 +296,39 @@ class Declaration:
         return '"' in expression[:end]
 
 
-def _declarations(directory: str, module: dict, address: str = "",
-                  limit: str = "") -> dict[str, dict[str, Declaration]]:
+def _declarations(directory: str, module: dict, address: str = "", limit: str = "",
+                  read: Optional[dict[str, dict[str, Declaration]]] = None) -> dict[str, dict[str, Declaration]]:
     """Module path -> "type.name" -> its declaration in the .tf files beside the plan and in the local
-    modules it calls (inside ``limit``, as for .tf sources: see ModuleLoader): plans carry no source lines."""
+    modules it calls (inside ``limit``, as for .tf sources: see ModuleLoader), each directory read
+    once however many calls name it: plans carry no source lines."""
     limit = limit or os.path.realpath(default_root_limit(directory))
-    found: dict[str, Declaration] = {}
-    for name in sorted(os.listdir(directory)) if os.path.isdir(directory) and is_inside(directory, limit) else []:
-        file = os.path.normpath(os.path.join(directory, name))
-        if name.endswith(".tf") and os.path.isfile(file) and is_inside(file, limit):
-            _declarations_in(file, found)
-    result = {address: found}
+    read = {} if read is None else read
+    if directory not in read:
+        read[directory] = _declarations_below(directory, limit)
+    result = {address: read[directory]}
     for name, call in (module.get("module_calls") or {}).items():
         source = call.get("source") if isinstance(call, dict) else None
         if isinstance(source, str) and source.startswith(("./", "../")) and isinstance(call.get("module"), dict):
             child = f"{address}.module.{name}" if address else f"module.{name}"
             called = os.path.normpath(os.path.join(directory, source))
-            result.update(_declarations(called, call["module"], child, limit))
+            result.update(_declarations(called, call["module"], child, limit, read))
     return result
+
+
+def _declarations_below(directory: str, limit: str) -> dict[str, Declaration]:
+    """The declarations of one directory's .tf files: regular files inside the limit, of a size the
+    scan reads."""
+    found: dict[str, Declaration] = {}
+    try:
+        names = sorted(os.listdir(directory)) if is_inside(directory, limit) else []
+    except OSError:
+        return found
+    for name in names:
+        file = os.path.normpath(os.path.join(directory, name))
+        if (name.endswith(".tf") and os.path.isfile(file) and is_inside(file, limit)
+                and os.path.getsize(file) <= MAX_FILE_BYTES):
+            _declarations_in(file, found)
+    return found
 
 
 def _declarations_in(file: str, found: dict[str, Declaration]) -> None:
