@@ -288,8 +288,3 @@ class Tally:
 
 def _children(value: Any) -> Any:
     return value.values() if isinstance(value, dict) else value
-
-
-def place(where: Where) -> Where:
-    """A ``describe`` for places known up front: the key is the place itself."""
-    return where
