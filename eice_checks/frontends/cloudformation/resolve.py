@@ -193,7 +193,7 @@ class Resolver:
                 (name, arg), = value.items()
                 if name in self._functions:
                     return self._functions[name](arg)
-                if name.startswith("Fn::"):
+                if isinstance(name, str) and name.startswith("Fn::"):  # (YAML keys may be numbers)
                     return Unknown(f"{name} is not evaluated")
             return {k: self.resolve(v) for k, v in value.items()}
         if isinstance(value, list):
