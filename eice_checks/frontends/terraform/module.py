@@ -655,6 +655,7 @@ def _downloaded_modules(root: str, inside: Callable[[str], bool]) -> dict[str, s
             entries = json.load(handle).get("Modules", [])
     except (OSError, ValueError, AttributeError, RecursionError):
         return {}
+    entries = entries if isinstance(entries, list) else []
     directories = {e["Key"]: os.path.normpath(os.path.join(root, e["Dir"])) for e in entries if isinstance(e, dict)
                    and isinstance(e.get("Key"), str) and e["Key"] and isinstance(e.get("Dir"), str)}
     return {key: directory for key, directory in directories.items() if inside(directory)}
