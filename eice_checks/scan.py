@@ -196,7 +196,7 @@ def _looks_like_plan(text: str) -> bool:
     return '"planned_values"' in text and '"format_version"' in text
 
 
-def _add_plan(path: str, text: str, builder: ModelBuilder, errors: list[InputError]) -> bool:
+def _add_plan(path: str, text: str, builder: ModelBuilder, errors: list[InputError], files: "SourceFiles") -> bool:
     """A Terraform plan JSON file (terraform show -json): added to the model (True), or not a plan (False)."""
     if not _looks_like_plan(text):
         return False
@@ -209,7 +209,7 @@ def _add_plan(path: str, text: str, builder: ModelBuilder, errors: list[InputErr
         errors.append(InputError(path, exc.message.replace("invalid JSON", "invalid plan JSON"), exc.line))
         return True
     try:
-        add_plan(path, plan, builder)
+        add_plan(path, plan, builder, lambda tf: files.read_text(tf, errors))
     except (AttributeError, TypeError, KeyError) as exc:
         errors.append(InputError(path, f"invalid plan JSON: unexpected structure ({type(exc).__name__}: {exc})"))
     except Exception as exc:  # a bug must cost one plan, never the scan or a traceback
@@ -238,7 +238,7 @@ def scan(paths: list[str], inputs: Optional[ScanInputs] = None,
         if text is None:
             candidates += len(errors) > reported  # reported: it looked like a source, or was not opened
             continue
-        if path.endswith(".json") and _add_plan(path, text, builder, errors):
+        if path.endswith(".json") and _add_plan(path, text, builder, errors, files):
             candidates += 1
             read += 1
             planned_dirs.add(os.path.dirname(path) or ".")

@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
+from ...limits import Budget, Where
 from ...model.builder import ModelBuilder
-from ...model.values import Unknown
 from ..common import InputError
 from .build import TemplateBuilder
 from .loader import LineDict, TemplateError, load_json, load_yaml
@@ -38,7 +38,7 @@ def template_from_body(path: str, body: Any) -> Template | None:
 
 def add_templates(templates: list[Template], builder: ModelBuilder, errors: list[InputError]) -> None:
     exports = Exports()
-    resolvers = [Resolver(t, exports) for t in templates]
+    resolvers = [Resolver(t, exports, budget=Budget.for_template(errors)) for t in templates]
     for resolver in resolvers:
         _collect_exports(resolver, exports)
     for resolver in resolvers:
@@ -53,24 +53,27 @@ def _collect_exports(resolver: Resolver, exports: Exports) -> None:
     if not isinstance(outputs, dict):
         return
     in_progress: set[str] = set()
-    naming = Resolver(resolver.template, exports, stack_name_placeholder=True)
-    for output in outputs.values():
+    naming = Resolver(resolver.template, exports, stack_name_placeholder=True, budget=resolver.budget)
+    for key, output in outputs.items():
         if not (isinstance(output, dict) and isinstance(output.get("Export"), dict)):
             continue
-        if "Condition" in output and resolver.condition(output["Condition"]) is not True:
-            continue  # an output that may not exist exports nothing we can rely on
-        name = naming.resolve(output["Export"].get("Name"))
+        where = (resolver.template.path, outputs.line_of(key), f"Outputs.{key}")
+        with resolver.resolving(where[2]), naming.resolving(where[2]):
+            if "Condition" in output and resolver.condition(output["Condition"]) is not True:
+                continue  # an output that may not exist exports nothing we can rely on
+            name = naming.resolve(output["Export"].get("Name"))
         if isinstance(name, str) and "Value" in output:
-            exports.add(name, _export_value(resolver, name, output["Value"], in_progress))
+            exports.add(name, _export_value(resolver, name, output["Value"], in_progress, where))
 
 
-def _export_value(resolver: Resolver, name: str, value: Any, in_progress: set[str]) -> Callable[[], Any]:
+def _export_value(resolver: Resolver, name: str, value: Any, in_progress: set[str], where: Where) -> Callable[[], Any]:
     def resolve() -> Any:
         if name in in_progress:  # two stacks importing each other's exports
-            return Unknown(f"export {name} depends on itself")
+            return resolver.cycle(f"export {name}", where)
         in_progress.add(name)
         try:
-            return resolver.resolve(value)
+            with resolver.resolving(where[2]):
+                return resolver.resolve(value)  # once: the value's node is memoised
         finally:
             in_progress.discard(name)
     return resolve

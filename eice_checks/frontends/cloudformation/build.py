@@ -47,26 +47,31 @@ class TemplateBuilder:
         if _rewritten_by_a_transform(self.t):
             self.b.mark_scope_unread(self.t.path)  # the deployed template differs from this one
         for logical_id, resource in self.t.resources.items():
-            if not isinstance(resource, dict):
-                continue
-            resource_type = str(resource.get("Type"))
-            if resource_type in _NESTED_STACKS and self._exists(logical_id) is not False:
-                # groups passed to a nested stack may get rules there, which this scan does not read
-                self.b.hand_out(exposed(self._value(self.t.properties(logical_id), "Parameters")), always=True)
-            handler = self._handlers.get(resource_type)
-            if handler and self._exists(logical_id) is not False:
-                handler(logical_id, self.t.properties(logical_id), self._loc(self.t.resources.line_of(logical_id)))
+            if isinstance(resource, dict):
+                with self.r.resolving(str(logical_id)):  # notes about limits name the resource
+                    self._build(logical_id, resource)
         outputs = self.t.body.get("Outputs")
-        for output in outputs.values() if isinstance(outputs, dict) else ():
+        for key, output in outputs.items() if isinstance(outputs, dict) else ():
             if isinstance(output, dict) and "Value" in output:
-                self.b.hand_out(exposed(self.r.resolve(output["Value"])), always=False)
+                with self.r.resolving(f"Outputs.{key}"):
+                    self.b.hand_out(exposed(self.r.read(output["Value"])), always=False)
+
+    def _build(self, logical_id: str, resource: LineDict) -> None:
+        resource_type = str(resource.get("Type"))
+        if resource_type in _NESTED_STACKS and self._exists(logical_id) is not False:
+            # groups passed to a nested stack may get rules there, which this scan does not read
+            self.b.hand_out(exposed(self._value(self.t.properties(logical_id), "Parameters")), always=True)
+        handler = self._handlers.get(resource_type)
+        if handler and self._exists(logical_id) is not False:
+            handler(logical_id, self.t.properties(logical_id), self._loc(self.t.resources.line_of(logical_id)))
 
     # -- helpers --------------------------------------------------------------------------------
     def _loc(self, line: int) -> Location:
         return Location(self.t.path, line)
 
     def _value(self, props: dict, name: str) -> Any:
-        return self.r.resolve(props[name]) if name in props else None
+        """A property's value, resolved (see Resolver.read: what the model reads is paid for)."""
+        return self.r.read(props[name]) if name in props else None
 
     def _prop_loc(self, props: LineDict, name: str, fallback: Location) -> Location:
         return self._loc(props.line_of(name)) if name in props else fallback
@@ -87,10 +92,10 @@ class TemplateBuilder:
         return security_group_list(values, self._prop_loc(props, present[0], fallback))
 
     def _tagged(self, props: LineDict) -> Optional[bool]:
-        tags = self.r.resolve(props.get("Tags", []))
+        tags = self.r.read(props.get("Tags", []))
         items = tags if isinstance(tags, list) else []
         if isinstance(props.get("LaunchTemplateData"), dict):  # launch templates tag via TagSpecifications
-            items = items + [t for spec in (self.r.resolve(props["LaunchTemplateData"].get("TagSpecifications", [])) or [])
+            items = items + [t for spec in (self.r.read(props["LaunchTemplateData"].get("TagSpecifications", [])) or [])
                              if isinstance(spec, dict) for t in (spec.get("Tags") or [])]
         values = [t.get("Value") for t in items if isinstance(t, dict) and t.get("Key") == TARGET_TAG]
         return target_tag_flag(values[0]) if values else None
@@ -131,7 +136,7 @@ class TemplateBuilder:
             key, logical_id, loc, TOOL, vpc if vpc is not None else Unknown("default VPC"),
             group_name=name if isinstance(name, str) else None, tags=tag_map))
         for direction, prop in (("ingress", "SecurityGroupIngress"), ("egress", "SecurityGroupEgress")):
-            rules = self.r.resolve(props[prop]) if prop in props else NO_VALUE
+            rules = self.r.read(props[prop]) if prop in props else NO_VALUE
             if rules is NO_VALUE:
                 continue
             if direction == "egress":
@@ -157,7 +162,7 @@ class TemplateBuilder:
             return
         if direction == "egress":
             self.b.declare_egress(group)
-        resolved = {k: self.r.resolve(v) for k, v in props.items()}
+        resolved = {k: self.r.read(v) for k, v in props.items()}
         self._add_rule(group, direction, resolved, props, logical_id)
 
     def _add_rule(self, group_key: str, direction: str, rule: Any, raw: LineDict, origin: str) -> None:
@@ -282,7 +287,7 @@ def _launch_sources(resolver: Resolver, props: dict) -> list[tuple[Any, bool]]:
     """What an Auto Scaling group launches, each with whether it is named by its name: its launch
     configuration, its launch template, or its mixed instances policy's template and the templates
     of its overrides."""
-    configuration = resolver.resolve(props["LaunchConfigurationName"]) if "LaunchConfigurationName" in props else None
+    configuration = resolver.read(props["LaunchConfigurationName"]) if "LaunchConfigurationName" in props else None
     sources = [(configuration, isinstance(configuration, str))] if configuration is not None else []
     template = _get_path(props.get("MixedInstancesPolicy"), "LaunchTemplate")
     overrides = _get_path(template, "Overrides")
@@ -290,9 +295,9 @@ def _launch_sources(resolver: Resolver, props: dict) -> list[tuple[Any, bool]]:
     specs += [_get_path(o, "LaunchTemplateSpecification") for o in overrides] if isinstance(overrides, list) else []
     for spec in specs:
         if isinstance(spec, dict) and "LaunchTemplateId" in spec:
-            sources.append((resolver.resolve(spec["LaunchTemplateId"]), False))
+            sources.append((resolver.read(spec["LaunchTemplateId"]), False))
         elif isinstance(spec, dict) and "LaunchTemplateName" in spec:
-            sources.append((resolver.resolve(spec["LaunchTemplateName"]), True))
+            sources.append((resolver.read(spec["LaunchTemplateName"]), True))
     return sources
 
 

@@ -1,15 +1,22 @@
 """Evaluate CloudFormation intrinsic functions as far as a template, its parameters and the other
-templates' exports allow. What depends on deploy-time facts becomes Unknown."""
+templates' exports allow. What depends on deploy-time facts becomes Unknown.
+
+Each node of a template is resolved once (memoised by identity), and each template's resolution
+runs on a Budget (eice_checks.limits): nesting, steps, sizes of values and of joined text; what
+goes over a limit, and a reference cycle, is Unknown with a note. ``Mappings`` hold literal values
+only, as CloudFormation requires: ``Fn::FindInMap`` returns them as data, never evaluated."""
 from __future__ import annotations
 
 import ipaddress
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
+from ...limits import MAX_CHARACTERS, MAX_ELEMENTS, Budget, OverLimit, Where, check, stack_limit
 from ...model.network import default_sg_key
 from ...model.values import EntityRef, Unknown, is_unknown
-from .loader import LineDict
+from .loader import LineDict, LineList
 
 
 class _NoValue:
@@ -50,8 +57,11 @@ _REF_KINDS = {
     "AWS::EC2::Instance": "instance",
 }
 _ID_ATTRIBUTES = {"GroupId", "VpcId", "SubnetId", "LaunchTemplateId", "Id", "PrefixListId"}
-_SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
-_MAX_DEPTH = 64
+# A name holds no "$" or braces: "${${${..." without a closing brace is then read in linear time
+# (with [^}]*, each "${" looked ahead to the end of the text).
+_SUB_VARIABLE = re.compile(r"\$\{([^${}]*)\}")
+_MAX_EXPORT_NAME = 255  # CloudFormation's limit; it also bounds matching a name against the patterns
+_PENDING = Unknown("being resolved")  # a condition or attribute met again while it is resolved: a cycle
 
 
 @dataclass
@@ -87,13 +97,19 @@ class Exports:
         self.patterns: list[tuple[re.Pattern, Callable[[], Any]]] = []
 
     def add(self, name: str, value: Callable[[], Any]) -> None:
+        if len(name.replace(STACK_NAME, "x")) > _MAX_EXPORT_NAME:
+            return  # CloudFormation rejects it: nothing can import it
         if STACK_NAME in name:
-            parts = [re.escape(p) for p in name.split(STACK_NAME)]
-            self.patterns.append((re.compile("[A-Za-z][-A-Za-z0-9]*".join(parts) + r"\Z"), value))
+            first, *rest = [re.escape(p) for p in name.split(STACK_NAME)]
+            # the stack's name, then the same again (a backreference): no choices to backtrack through
+            pattern = first + "(?P<stack>[A-Za-z][-A-Za-z0-9]*)" + "(?P=stack)".join(rest)
+            self.patterns.append((re.compile(pattern + r"\Z"), value))
         else:
             self.exact[name] = value
 
     def find(self, name: str) -> Optional[Callable[[], Any]]:
+        if len(name) > _MAX_EXPORT_NAME:
+            return None
         if name in self.exact:
             return self.exact[name]
         matches = [value for pattern, value in self.patterns if pattern.match(name)]
@@ -103,13 +119,16 @@ class Exports:
 class Resolver:
     """Resolves values of one template against its parameters, conditions and the scan's exports."""
 
-    def __init__(self, template: Template, exports: Exports, stack_name_placeholder: bool = False) -> None:
+    def __init__(self, template: Template, exports: Exports, stack_name_placeholder: bool = False,
+                 budget: Optional[Budget] = None) -> None:
         self.template = template
         self.exports = exports
         self.stack_name_placeholder = stack_name_placeholder  # resolving an export's name
+        self.budget = budget or Budget.for_template()
         self._conditions: dict[str, Any] = {}
         self._attributes: dict[tuple[str, str], Any] = {}
-        self._depth = 0
+        self._memo: dict[int, tuple[Any, Any]] = {}  # id of a template node -> (node, its value)
+        self._owner = ""  # the resource or output being resolved, for notes
         self._functions: dict[str, Callable[[Any], Any]] = {
             "Ref": self._ref, "Fn::GetAtt": self._get_att, "Fn::Sub": self._sub, "Fn::If": self._if,
             "Fn::ImportValue": self._import, "Fn::Join": self._join, "Fn::Select": self._select,
@@ -117,13 +136,56 @@ class Resolver:
         }
 
     def resolve(self, value: Any) -> Any:
-        if self._depth > _MAX_DEPTH:
-            return Unknown("reference cycle")
-        self._depth += 1
-        try:
+        """The value of a template node; each node is resolved once (a ``${Var}`` used a thousand
+        times in one ``Fn::Sub``, an export imported twice, cost one resolution)."""
+        if not isinstance(value, (dict, list)):
             return self._resolve(value)
+        memo = self._memo.get(id(value))
+        if memo is not None:
+            return memo[1]
+        result = self._nested(self._resolve, value)
+        if isinstance(value, (LineDict, LineList)):  # a node of the template, alive as long as it
+            self._memo[id(value)] = (value, result)
+        return result
+
+    def read(self, value: Any) -> Any:
+        """A value the model builder reads: resolved, and the walk through it charged, as the same
+        value (an export, a mapping's list) may be read by any number of resources."""
+        return self.budget.paid(self.resolve(value), self._where, value)
+
+    @contextmanager
+    def resolving(self, owner: str) -> Iterator[None]:
+        """Notes made meanwhile name ``owner`` (a logical id, ``Outputs.VpcId``)."""
+        previous, self._owner = self._owner, owner
+        try:
+            yield
         finally:
-            self._depth -= 1
+            self._owner = previous
+
+    def _nested(self, compute: Callable[[Any], Any], value: Any) -> Any:
+        """``compute(value)`` one level deeper, on the budget; over a limit it is Unknown."""
+        budget = self.budget
+        try:
+            budget.enter(self._where, value)
+        except OverLimit as exc:
+            return budget.overrun(exc, self._where(value))
+        try:
+            budget.step()
+            return budget.admit(compute(value))
+        except OverLimit as exc:
+            return budget.overrun(exc)
+        except RecursionError:
+            return budget.overrun(stack_limit())
+        finally:
+            budget.leave()
+
+    def _where(self, value: Any) -> Where:
+        return self.template.path, getattr(value, "line", None) or None, self._owner
+
+    def cycle(self, what: str, where: Optional[Where] = None) -> Unknown:
+        """A value that depends on itself (CloudFormation rejects the template): Unknown, noted."""
+        self.budget.note(f"{what} depends on itself (a reference cycle); unknown", where)
+        return Unknown(f"{what} depends on itself")
 
     def _resolve(self, value: Any) -> Any:
         if isinstance(value, dict):
@@ -131,7 +193,7 @@ class Resolver:
                 (name, arg), = value.items()
                 if name in self._functions:
                     return self._functions[name](arg)
-                if name.startswith("Fn::"):
+                if isinstance(name, str) and name.startswith("Fn::"):  # (YAML keys may be numbers)
                     return Unknown(f"{name} is not evaluated")
             return {k: self.resolve(v) for k, v in value.items()}
         if isinstance(value, list):
@@ -195,10 +257,14 @@ class Resolver:
         props = self.template.properties(logical_id)
         if attribute in props and resource_type in ("AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::SecurityGroup"):
             # CidrBlock, VpcId: what the template declares; resolved once, as templates chain them
-            if (logical_id, attribute) not in self._attributes:
-                self._attributes[(logical_id, attribute)] = Unknown("reference cycle")
-                self._attributes[(logical_id, attribute)] = self.resolve(props[attribute])
-            return self._attributes[(logical_id, attribute)]
+            known = self._attributes.get((logical_id, attribute))
+            if known is _PENDING:
+                return self.cycle(f"{logical_id}.{attribute}")
+            if known is None:
+                self._attributes[(logical_id, attribute)] = _PENDING
+                known = _text_or_unknown(self.resolve(props[attribute]), f"{logical_id}.{attribute}")
+                self._attributes[(logical_id, attribute)] = known
+            return known
         if resource_type is None:
             return Unknown(f"{logical_id} is not a resource of this template")
         return Unknown(f"{logical_id}.{attribute} is computed at deploy time", computed=True)
@@ -241,6 +307,7 @@ class Resolver:
 
     def _import(self, arg: Any) -> Any:
         name = self.resolve(arg)
+        self.budget.step(len(self.exports.patterns))  # each is tried
         value = self.exports.find(name) if isinstance(name, str) else None
         if value is not None:
             return value()
@@ -251,15 +318,21 @@ class Resolver:
         """A named condition's value: True, False, or Unknown."""
         if not isinstance(name, str):
             return Unknown("condition name is not a string")
-        if name not in self._conditions:
+        known = self._conditions.get(name)
+        if known is _PENDING:
+            return self.cycle(f"condition {name}")
+        if known is None:
             conditions = self.template.body.get("Conditions")
             if not isinstance(conditions, dict) or name not in conditions:
                 return Unknown(f"condition {name} is not declared")
-            self._conditions[name] = Unknown(f"condition {name} depends on itself")
-            self._conditions[name] = self._truth(conditions[name])
-        return self._conditions[name]
+            self._conditions[name] = _PENDING
+            known = self._conditions[name] = self._truth(conditions[name])
+        return known
 
     def _truth(self, expression: Any) -> Any:
+        return self._nested(self._truth_of, expression)  # conditions nest: Fn::Not of Fn::And of ...
+
+    def _truth_of(self, expression: Any) -> Any:
         """Fn::Equals / And / Or / Not / Condition, three-valued: Unknown where a side is unknown."""
         if not (isinstance(expression, dict) and len(expression) == 1):
             return expression if isinstance(expression, bool) else Unknown("not a condition")
@@ -314,6 +387,7 @@ class Resolver:
             return Unknown("malformed Fn::Split")
         separator, text = self.resolve(arg[0]), self.resolve(arg[1])
         if isinstance(separator, str) and separator and isinstance(text, str):
+            check(text.count(separator) + 1, MAX_ELEMENTS, "a list of {} elements", "elements")
             return text.split(separator)
         if isinstance(separator, str) and separator and isinstance(text, JoinedText):
             return _split_joined(text.pieces, separator)
@@ -328,7 +402,7 @@ class Resolver:
             if not isinstance(name, str) or not isinstance(value, dict) or name not in value:
                 return Unknown("Fn::FindInMap key not resolvable")
             value = value[name]
-        return self.resolve(value)
+        return _mapping_value(value)
 
     def _cidr(self, arg: Any) -> Any:
         if not (isinstance(arg, list) and len(arg) == 3):
@@ -346,6 +420,32 @@ class Resolver:
             return [str(next(subnets)) for _ in range(int(count))]
         except (ValueError, TypeError, StopIteration):
             return Unknown("Fn::Cidr of unresolved or invalid input")
+
+
+def _mapping_value(value: Any) -> Any:
+    """A value of ``Mappings``: a string (or number, boolean) or a list of them, taken as it is
+    written. CloudFormation allows nothing else there, intrinsic functions included, so a mapping
+    is never evaluated (one that names itself under an undecided Fn::If would cost 2^n steps)."""
+    if _is_scalar(value) or (isinstance(value, list) and all(_is_scalar(item) for item in value)):
+        return value
+    return Unknown("Fn::FindInMap: a mapping value is a string or a list of strings")
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, (str, int, float, bool))
+
+
+def _text_or_unknown(value: Any, what: str) -> Any:
+    """An attribute such as CidrBlock or VpcId is a string or an entity's id (Ipv6CidrBlocks: a list
+    of them). Anything else in its place is invalid; it would be shared by every reference to it, so
+    attributes made of attributes could double at each step."""
+    if _is_text(value) or value is NO_VALUE or (isinstance(value, list) and all(_is_text(v) for v in value)):
+        return value
+    return Unknown(f"{what} is not a string or a list of strings")
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, (str, EntityRef, Unknown))
 
 
 def exposed(value: Any) -> Any:
@@ -385,18 +485,30 @@ _NOT_IN_IDS = frozenset(",;| \t\n")
 def _joined(values: list[Any]) -> Any:
     """Text made of ``values`` (Fn::Join, Fn::Sub): a string when all are known text, the one value
     it consists of, else a JoinedText of its pieces (adjacent literals merged, joined texts inside
-    spliced in)."""
+    spliced in). Its size is checked before it is built: joined texts joined again double."""
+    check(sum(len(v.pieces) if isinstance(v, JoinedText) else not isinstance(v, str) for v in values), MAX_ELEMENTS,
+          "a text of {} parts", "parts")  # (literal text between them is merged)
     pieces: list[Any] = []
+    run: list[str] = []  # adjacent literal text, joined once (adding them up one by one is quadratic)
+    length = 0
     for value in values:
         for piece in value.pieces if isinstance(value, JoinedText) else [value]:
             if isinstance(piece, (int, float)) and not isinstance(piece, bool):
                 piece = str(piece)
             elif not isinstance(piece, (str, EntityRef, Unknown)):
                 piece = Unknown("Fn::Join of a value that is not text")
-            if isinstance(piece, str) and pieces and isinstance(pieces[-1], str):
-                pieces[-1] += piece
-            elif piece != "":
-                pieces.append(piece)
+            if isinstance(piece, str):
+                length += len(piece)
+                check(length, MAX_CHARACTERS, "a string of {} characters", "characters")
+                run.append(piece)
+                continue
+            if run:
+                pieces.append("".join(run))
+                run = []
+            pieces.append(piece)
+    if run:
+        pieces.append("".join(run))
+    pieces = [p for p in pieces if p != ""]
     if all(isinstance(p, str) for p in pieces):
         return "".join(pieces)
     if len(pieces) == 1:

@@ -45,13 +45,12 @@ class TerraformFrontEnd:
         from .module import ModuleInstance, ModuleLoader
 
         sources = {d: self.parse_directory(d, files, count=d not in planned) for d, files in modules.items()}
-        called = {called for s in sources.values() if s is not None for called in s.local_sources()}
-        called |= _calls_below(called | set(planned), sources)
-        for directory, source in sources.items():
-            if source is None or directory in called or directory in planned:
-                continue  # a module another scanned module calls is built as part of that one
+        for directory in _roots(sources, planned):
+            source = sources[directory]
             try:
-                loader = ModuleLoader(self.parse_directory, directory, self._root_variables(directory))
+                loader = ModuleLoader(self.parse_directory, directory, self._root_variables(directory),
+                                      notes=self.errors, inside=self.inside_tree,
+                                      read_text=lambda path: self.read_text(path, self.errors))
                 for instance in ModuleInstance(source, loader).walk():
                     ModuleBuilder(instance, self.builder).build()
                     if instance.origin is not None:
@@ -177,10 +176,27 @@ def _clamp(line: Optional[int], text: str) -> Optional[int]:
     return min(line, max(last, 1)) if line else line
 
 
-def _calls_below(directories: set[str], sources: dict[str, Any]) -> set[str]:
-    """Local module directories called, directly or not, from any of ``directories``: one walk for
-    all (linear), without recursion (a chain of modules may be thousands long)."""
-    seen: set[str] = set()
+def _roots(sources: dict[str, Any], planned: frozenset[str] | set[str]) -> list[str]:
+    """The directories to build as root modules: those no other scanned module calls (a module
+    another one calls is built as part of that one); then, in order, one of each group of modules
+    that only call each other (a -> b -> a), so its cycle is reported rather than left out in silence.
+    Roots read from their plan are built there; their calls count."""
+    called = {c for s in sources.values() if s is not None for c in s.local_sources()}
+    roots = [d for d, s in sources.items() if s is not None and d not in called and d not in planned]
+    reached = set(roots) | _calls_below(set(roots) | set(planned), sources)
+    for directory in sorted(sources):
+        if sources[directory] is not None and directory not in reached and directory not in planned:
+            roots.append(directory)
+            reached.add(directory)
+            _calls_below({directory}, sources, reached)
+    return roots
+
+
+def _calls_below(directories: set[str], sources: dict[str, Any], seen: Optional[set[str]] = None) -> set[str]:
+    """Local module directories called, directly or not, from any of ``directories``, added to
+    ``seen`` (whose members are not walked again): one walk for all (linear), without recursion (a
+    chain of modules may be thousands long)."""
+    seen = set() if seen is None else seen
     stack = list(directories)
     while stack:
         source = sources.get(stack.pop())

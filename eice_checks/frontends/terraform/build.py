@@ -61,10 +61,10 @@ class ModuleBuilder:
             if is_unknown(instances):
                 call = self.m.source.calls[name]
                 for attribute in call.body.attributes.values():
-                    self.b.hand_out(self.m.evaluate(attribute), always=True)
+                    self.b.hand_out(self.m.read(attribute), always=True)
         if not self.m.prefix:
             for attribute in self.m.source.outputs.values():
-                self.b.hand_out(self.m.evaluate(attribute), always=False)
+                self.b.hand_out(self.m.read(attribute), always=False)
 
     def _instances_of(self, resource_type: str) -> Iterator[ResourceInstance]:
         for resource in self.m.source.resources.values():
@@ -75,7 +75,7 @@ class ModuleBuilder:
     @staticmethod
     def _value(r: ResourceInstance, name: str, body: Optional[Body] = None, bindings: Optional[Bindings] = None) -> Any:
         attribute = (body or r.resource.body).attributes.get(name)
-        return None if attribute is None else r.module.evaluate(attribute, bindings or r.bindings)
+        return None if attribute is None else r.module.read(attribute, bindings or r.bindings)
 
     @staticmethod
     def _attr_loc(r: ResourceInstance, body: Body, name: str, fallback: Location) -> Location:
@@ -290,7 +290,7 @@ class ModuleBuilder:
 
     def _lookup_value(self, body: Body, name: str) -> Any:
         attribute = body.attributes.get(name)
-        return None if attribute is None else self.m.evaluate(attribute)
+        return None if attribute is None else self.m.read(attribute)
 
     def _security_group_rule(self, r: ResourceInstance, loc: Location) -> None:
         group = self._rule_target(r)

@@ -5,19 +5,30 @@ from somewhere (the root, or ``module.net``, ``module.net["a"]``): it evaluates 
 own inputs, expands ``count``/``for_each`` into resource instances (``aws_instance.app[0]``,
 ``aws_instance.app["blue"]``) and instantiates the modules it calls. What cannot be evaluated
 (data sources, a count that depends on one, a remote module that was never downloaded) is Unknown.
+A module tree shares one Budget (eice_checks.limits): instances, evaluation steps, sizes of values,
+nesting; what goes over a limit is Unknown too, with a note. Module sources are read only inside the
+scan root (``ModuleLoader.root_limit``).
 """
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, Iterator, Optional, Union
 
+from ...limits import (
+    ATTRIBUTE_STEPS, MAX_INSTANCES, MAX_MODULE_DEPTH, STEPS_PER_CHARACTER, Budget, OverLimit, Where, check,
+)
 from ...model.network import default_sg_key
 from ...model.values import EntityRef, Unknown, is_unknown
-from .expressions.evaluate import evaluate_source
+from ..common import InputError
+from .expressions.evaluate import evaluate_source, parsed
+from .expressions.references import references
 from .expressions.scope import Traversable
+from .expressions.syntax import HclExpressionError
 from .hcl import Attribute, Block, Body
 
 # Resource types whose ``id`` is the identity of a modelled entity.
@@ -27,8 +38,6 @@ ENTITY_KINDS = {
     "aws_launch_configuration": "launch_configuration", "aws_ec2_managed_prefix_list": "prefix_list",
     "aws_instance": "instance",
 }
-_MAX_DEPTH = 64  # nested evaluations (locals referring to locals...) before a cycle is assumed
-_MAX_MODULE_DEPTH = 16
 
 
 @dataclass
@@ -59,6 +68,12 @@ class ModuleCall:
         source = _literal_string(self.body.attributes.get("source"))
         return source if source and source.startswith(("./", "../")) else None
 
+    @property
+    def absolute_source(self) -> bool:
+        """``source = "/opt/modules/x"``: a path outside the repository, never read unless downloaded."""
+        source = _literal_string(self.body.attributes.get("source"))
+        return bool(source) and (os.path.isabs(source) or re.match(r"[A-Za-z]:[\\/]", source) is not None)
+
 
 @dataclass
 class ModuleSource:
@@ -73,6 +88,11 @@ class ModuleSource:
     data: dict[str, Body] = field(default_factory=dict)  # "aws_security_group.app" -> data block body
     set_variables: set[str] = field(default_factory=set)  # variables declared with a set(...) type
     partial: bool = False  # a file of the module could not be read: absence proves nothing
+    # (file, what, body) of every declaration, indexed by attribute only for a note (see where)
+    _declared: list[tuple[str, str, Body]] = field(default_factory=list, repr=False)
+    _origins: Optional[dict[int, tuple[str, str]]] = field(default=None, repr=False)
+    _characters: Optional[int] = field(default=None, repr=False)
+    _local_references: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def add_file(self, path: str, body: Body) -> None:
         """Add a file's blocks; an override file (override.tf, *_override.tf) merges into them
@@ -88,6 +108,7 @@ class ModuleSource:
         """Override semantics: attributes replace the original's; nested blocks replace all of the
         original's blocks of the same type (static or dynamic)."""
         _stamp(block.body, path)
+        self._declare(path, block)
         if block.type == "resource" and len(block.labels) == 2:
             original = self.resources.get(f"{block.labels[0]}.{block.labels[1]}")
             if original is not None:
@@ -102,6 +123,7 @@ class ModuleSource:
             _merge_body(self.calls[block.labels[0]].body, block.body)
 
     def _add_block(self, path: str, block: Block) -> None:
+        self._declare(path, block)
         if block.type == "resource" and len(block.labels) == 2:
             resource = Resource(block.labels[0], block.labels[1], block.body, path, block.line, block.column)
             self.resources[resource.address] = resource
@@ -125,10 +147,45 @@ class ModuleSource:
         return text.startswith("toset(") or bool(match and match.group(1) in self.set_variables)
 
     def local_sources(self) -> Iterator[str]:
-        """Directories of the local modules this one calls (``source = "./..."``)."""
+        """Directories of the other local modules this one calls (``source = "./..."``). A call of
+        itself (``source = "./"``) does not make a directory a called module: it is reported as a
+        cycle when the module is built."""
         for call in self.calls.values():
             if call.local_source:
-                yield os.path.normpath(os.path.join(self.directory, call.local_source))
+                directory = os.path.normpath(os.path.join(self.directory, call.local_source))
+                if directory != os.path.normpath(self.directory):
+                    yield directory
+
+    def local_references(self, name: str) -> list[str]:
+        """The locals that local ``name`` refers to, from its syntax (without evaluating it)."""
+        if name not in self._local_references:
+            expr = parsed(self.locals[name].source)
+            paths = [] if isinstance(expr, HclExpressionError) else references(expr)
+            named = [p[1] for p in paths if p[0] == "local" and len(p) > 1]
+            self._local_references[name] = [n for n in named if n in self.locals]
+        return self._local_references[name]
+
+    def where(self, attribute: Attribute) -> Where:
+        """(file, line, what) of an attribute for a note: what is the declaration it belongs to
+        (``aws_instance.app``, ``local.x``, ``module.net``)."""
+        if self._origins is None:
+            self._origins = _origins(self._declared)
+        file, what = self._origins.get(id(attribute), (self.directory, attribute.name))
+        return attribute.file or file, attribute.line, what
+
+    def expression_characters(self) -> int:
+        """Characters of all its expressions: what its tree's evaluation budget grows by (see MAX_STEPS)."""
+        if self._characters is None:
+            self._characters = sum(len(a.source) for _, _, body in self._declared for a in _attributes(body))
+        return self._characters
+
+    def _declare(self, path: str, block: Block) -> None:
+        labels = ".".join(block.labels)
+        prefix = {"resource": "", "data": "data.", "variable": "var.", "output": "output.", "module": "module."}
+        if block.type == "locals":
+            self._declared.append((path, "local.", block.body))
+        elif block.type in prefix and block.labels:
+            self._declared.append((path, prefix[block.type] + labels, block.body))
 
 
 @dataclass
@@ -169,20 +226,74 @@ class ResourceInstance:
 
 
 class ModuleLoader:
-    """Finds and parses the directories module calls point at; shared by every instance of a scan."""
+    """Finds and parses the directories module calls point at, for one module tree (a root module
+    and what it calls), which shares one Budget; over-limit notes go to ``notes``.
+
+    ``root_limit`` is the directory module sources must stay in: the scan root, or the repository
+    that holds it. A source outside it (``../../../../etc``, an absolute path, a link out of it) is
+    not read: the module is unknown, as one that was not downloaded. By default it is the repository
+    of the root module (the nearest directory above it with ``.git``), else the current directory
+    when it holds the root module, else the root module's own directory."""
 
     def __init__(self, parse_directory: Callable[[str], Optional[ModuleSource]], root: str,
-                 root_variables: dict[str, Any]) -> None:
+                 root_variables: dict[str, Any], notes: Optional[list[InputError]] = None,
+                 root_limit: Optional[str] = None, inside: Optional[Callable[[str], bool]] = None,
+                 read_text: Optional[Callable[[str], Optional[str]]] = None) -> None:
         self.parse_directory = parse_directory
+        self._inside_scan = inside  # the scan's own test (its roots), which wins over root_limit
         self.root = root
         self.root_variables = root_variables
-        self._downloaded = _downloaded_modules(root)
+        self.budget = Budget(notes)
+        self._given_limit = root_limit
+        self._root_limit: Optional[str] = None  # resolved when a module call first needs it
+        self._inside: dict[str, bool] = {}
+        self._downloaded = _downloaded_modules(root, self.inside, read_text or _read_small_file)
+        self._granted: set[str] = set()  # module directories whose size the budget has grown by
 
-    def source_for(self, caller: "ModuleInstance", call: ModuleCall, key: str) -> Optional[ModuleSource]:
+    def grant(self, source: ModuleSource) -> None:
+        """The budget grows by each module's expressions, once per module of the tree."""
+        if source.directory not in self._granted:
+            self._granted.add(source.directory)
+            self.budget.grow(STEPS_PER_CHARACTER * source.expression_characters())
+
+    @property
+    def root_limit(self) -> str:
+        if self._root_limit is None:
+            given = self._given_limit
+            self._root_limit = os.path.realpath(given if given is not None else default_root_limit(self.root))
+        return self._root_limit
+
+    def inside(self, path: str) -> bool:
+        """Whether ``path``, links resolved, is inside the root limit (asked once per path: every
+        instance of a module call asks)."""
+        if path not in self._inside:
+            inside = self._inside_scan
+            self._inside[path] = inside(path) if inside is not None else is_inside(path, self.root_limit)
+        return self._inside[path]
+
+    def source_for(self, caller: "ModuleInstance", call: ModuleCall, key: str) -> Union[ModuleSource, Unknown]:
+        directory = self._directory(caller, call, key)
+        if is_unknown(directory):
+            return directory
+        source = self.parse_directory(directory)
+        return Unknown(f"module {call.name}: nothing could be read in {directory}") if source is None else source
+
+    def _directory(self, caller: "ModuleInstance", call: ModuleCall, key: str) -> Union[str, Unknown]:
         if call.local_source:
-            return self.parse_directory(os.path.normpath(os.path.join(caller.source.directory, call.local_source)))
-        downloaded = self._downloaded.get(key)  # `terraform init` fetched it
-        return self.parse_directory(downloaded) if downloaded else None
+            directory = os.path.normpath(os.path.join(caller.source.directory, call.local_source))
+        elif key in self._downloaded:  # `terraform init` fetched it
+            directory = self._downloaded[key]
+        elif call.absolute_source:  # Terraform reads such a path only from the copy terraform init makes
+            return self._refused(call, "its source is an absolute path and was not downloaded; not read")
+        else:
+            return Unknown(f"module {call.name}: source not found locally (run terraform init for remote modules)")
+        if not self.inside(directory):
+            return self._refused(call, "its source is outside the scan root; not read")
+        return directory
+
+    def _refused(self, call: ModuleCall, why: str) -> Unknown:
+        self.budget.note(why, (call.file, call.line, f"module.{call.name}"))
+        return Unknown(f"module {call.name}: {why}")
 
 
 class ModuleInstance:
@@ -192,6 +303,7 @@ class ModuleInstance:
                  origin: Optional[tuple[str, int]] = None) -> None:
         self.source = source
         self.loader = loader
+        loader.grant(source)
         self.prefix = prefix  # "" for the root, "module.net." for a child
         self.call_key = call_key  # "net.sub": how .terraform/modules/modules.json names the call
         self.inputs = inputs
@@ -204,7 +316,9 @@ class ModuleInstance:
         self.scope_key = f"{loader.root}::{prefix}" if prefix else loader.root
         self._cache: dict[tuple[int, str], Any] = {}
         self._active: set[tuple[int, str]] = set()
+        self._prepared: set[str] = set()  # locals whose dependencies are evaluated (see local)
         self._expansions: dict[str, Union[list[ResourceInstance], Unknown]] = {}
+        self._values: dict[str, Any] = {}  # resource address -> its value (see resource_value)
         self._children: Optional[dict[str, Union[list[tuple[str, Any, "ModuleInstance"]], Unknown]]] = None
 
     def key(self, address: str) -> str:
@@ -212,19 +326,57 @@ class ModuleInstance:
 
     # -- evaluation -----------------------------------------------------------------------------
     def evaluate(self, attribute: Attribute, bindings: Bindings = NO_BINDINGS) -> Any:
-        """Evaluate once per attribute and binding set; a reference cycle yields Unknown."""
+        """Evaluate once per attribute and binding set (so a chain of references costs each link
+        once); a reference cycle, or references nested too deep, yield Unknown with a note."""
         marker = (id(attribute), bindings.token)
         if marker in self._cache:
             return self._cache[marker]
-        if marker in self._active or len(self._active) > _MAX_DEPTH:
+        budget = self.loader.budget
+        if marker in self._active:
+            budget.note("its value depends on itself (a reference cycle); unknown", self.source.where(attribute))
             return Unknown("reference cycle")
+        try:
+            budget.enter(self.source.where, attribute, ATTRIBUTE_STEPS)
+        except OverLimit as exc:  # not cached: the same value reached from less deep may be known
+            return budget.overrun(exc, self.source.where(attribute))
         self._active.add(marker)
         try:
-            value = evaluate_source(attribute.source, _Scope(self, bindings))
+            value = evaluate_source(attribute.source, _Scope(self, bindings), budget)
         finally:
             self._active.discard(marker)
+            budget.leave()
         self._cache[marker] = value
         return value
+
+    def read(self, attribute: Attribute, bindings: Bindings = NO_BINDINGS) -> Any:
+        """A value the model builder reads: evaluated, and the walk through it charged, as one value
+        (a local of a hundred thousand CIDRs) may be read by each of ten thousand instances."""
+        return self.loader.budget.paid(self.evaluate(attribute, bindings), self.source.where, attribute)
+
+    def local(self, name: str) -> Any:
+        attribute = self.source.locals.get(name)
+        if attribute is None:
+            return Unknown(f"undeclared local {name}")
+        if name not in self._prepared:
+            self._prepare(name)
+        return self.evaluate(attribute)
+
+    def _prepare(self, name: str) -> None:
+        """Evaluate the locals that ``name`` refers to before it, deepest first and without
+        recursion: a chain of a thousand locals then nests no deeper than one, each finding the one
+        it names evaluated. (A local in a cycle is met again while it waits: it is left to evaluate.)"""
+        self._prepared.add(name)
+        stack = [(name, iter(self.source.local_references(name)))]
+        while stack:
+            current, dependencies = stack[-1]
+            dependency = next((d for d in dependencies if d not in self._prepared), None)
+            if dependency is not None:
+                self._prepared.add(dependency)
+                stack.append((dependency, iter(self.source.local_references(dependency))))
+                continue
+            stack.pop()
+            if current != name:
+                self.evaluate(self.source.locals[current])
 
     def variable(self, name: str) -> Any:
         if name not in self.source.variables:
@@ -237,28 +389,55 @@ class ModuleInstance:
         return Unknown(f"variable {name} has no value") if default is None else self.evaluate(default)
 
     # -- count / for_each ------------------------------------------------------------------------
-    def expansions(self, body: Body) -> Union[list[tuple[str, Bindings]], Unknown]:
-        """(address suffix, bindings) for each instance count/for_each creates; Unknown when it cannot tell."""
+    def expansions(self, body: Body, where: Where, counted: bool = True) -> Union[list[tuple[str, Bindings]], Unknown]:
+        """(address suffix, bindings) for each instance count/for_each creates; Unknown when it cannot
+        tell, or when they are more than the limits allow (checked before they are made). A single
+        instance counts toward the module tree's limit too, unless not ``counted`` (a root module's
+        own resources: the file itself bounds them)."""
         if "count" in body.attributes:
             count = self.evaluate(body.attributes["count"])
-            if isinstance(count, bool) or not isinstance(count, (int, float)) or count < 0:
+            if isinstance(count, bool) or not isinstance(count, (int, float)) or not 0 <= count < math.inf:
                 return count if is_unknown(count) else Unknown("count is not a number")
-            return [(f"[{i}]", NO_BINDINGS.bind("count", {"index": i}, str(i))) for i in range(int(count))]
+            over = self._afford("count", int(count), self.source.where(body.attributes["count"]))
+            return over or [(f"[{i}]", NO_BINDINGS.bind("count", {"index": i}, str(i))) for i in range(int(count))]
         if "for_each" in body.attributes:
             items = self.evaluate(body.attributes["for_each"])
             pairs = _for_each_pairs(items)
             if pairs is None:
                 return items if is_unknown(items) else Unknown("for_each is not a map or set of strings")
-            return [(f'["{k}"]', NO_BINDINGS.bind("each", {"key": k, "value": v}, json.dumps(k))) for k, v in pairs]
-        return [("", NO_BINDINGS)]
+            over = self._afford("for_each", len(pairs), self.source.where(body.attributes["for_each"]))
+            return over or [(f'["{k}"]', NO_BINDINGS.bind("each", {"key": k, "value": v}, json.dumps(k)))
+                            for k, v in pairs]
+        return (counted and self._afford("a single instance", 1, where)) or [("", NO_BINDINGS)]
+
+    def _afford(self, what: str, count: int, where: Where) -> Optional[Unknown]:
+        """None when ``count`` more instances fit the limits; else the Unknown that stands for them."""
+        budget = self.loader.budget
+        try:
+            check(count, MAX_INSTANCES, what + " of {}", "instances", "not judged")
+            budget.add_instances(count)
+        except OverLimit as exc:
+            return budget.overrun(exc, where)
+        return None
 
     def resource_instances(self, resource: Resource) -> Union[list[ResourceInstance], Unknown]:
         if resource.address not in self._expansions:
-            expanded = self.expansions(resource.body)
+            where = (resource.file, resource.line, resource.address)
+            expanded = self.expansions(resource.body, where, counted=bool(self.prefix))
             self._expansions[resource.address] = expanded if is_unknown(expanded) else [
                 ResourceInstance(self, resource, f"{self.prefix}{resource.address}{suffix}", bindings)
                 for suffix, bindings in expanded]
         return self._expansions[resource.address]
+
+    def resource_value(self, resource: Resource) -> Any:
+        """``aws_instance.app`` as expressions see it: one object, a list (count) or a map (for_each)
+        of its instances; made once, so that ``aws_instance.app[count.index]`` in each of ten
+        thousand instances does not make ten thousand lists of ten thousand."""
+        if resource.address not in self._values:
+            instances = self.resource_instances(resource)
+            value = instances if is_unknown(instances) else _resource_value(resource, instances)
+            self._values[resource.address] = value
+        return self._values[resource.address]
 
     def resource_instances_or_placeholder(self, resource: Resource) -> list[ResourceInstance]:
         """The instances, or one whose existence is unknown when count/for_each cannot be evaluated:
@@ -278,15 +457,19 @@ class ModuleInstance:
         return self._children
 
     def _instantiate(self, call: ModuleCall) -> Union[list[tuple[str, Any, "ModuleInstance"]], Unknown]:
-        if self.depth >= _MAX_MODULE_DEPTH:
-            return Unknown("modules nested too deeply (a module calling itself?)")
+        where = (call.file, call.line, f"module.{call.name}")
+        if self.depth >= MAX_MODULE_DEPTH:
+            exc = OverLimit(f"modules nested {self.depth + 1} deep", MAX_MODULE_DEPTH, "levels", "not followed")
+            return self.loader.budget.overrun(exc, where)
         call_key = f"{self.call_key}.{call.name}" if self.call_key else call.name
         source = self.loader.source_for(self, call, call_key)
-        if source is None:
-            return Unknown(f"module {call.name}: source not found locally (run terraform init for remote modules)")
-        if source.directory in self.ancestors:
+        if is_unknown(source):
+            return source
+        if source.directory in self.ancestors:  # Terraform rejects it; the rest is still read
+            cycle = self.ancestors[self.ancestors.index(source.directory):] + (source.directory,)
+            self.loader.budget.note(f"module cycle: {' -> '.join(cycle)}; the calls are not followed", where)
             return Unknown(f"module {call.name} calls a module that is already calling it")
-        expanded = self.expansions(call.body)
+        expanded = self.expansions(call.body, where)
         if is_unknown(expanded):
             return expanded
         instances = []
@@ -337,8 +520,7 @@ class _Scope:
         return _ResourceType(self.module, name)
 
     def _local(self, name: str) -> Any:
-        attribute = self.module.source.locals.get(name)
-        return Unknown(f"undeclared local {name}") if attribute is None else self.module.evaluate(attribute)
+        return self.module.local(name)
 
     def _module(self, name: str) -> Any:
         instances = self.module.children().get(name)
@@ -382,15 +564,7 @@ class _ResourceType(Traversable):
         resource = self.module.source.resources.get(f"{self.type}.{name}")
         if resource is None:
             return Unknown(f"{self.type}.{name} is not declared here")
-        instances = self.module.resource_instances(resource)
-        if is_unknown(instances):
-            return instances
-        values = [ResourceValue(instance) for instance in instances]
-        if "count" in resource.body.attributes:
-            return values
-        if "for_each" in resource.body.attributes:
-            return {_instance_key(instance.bindings): value for instance, value in zip(instances, values)}
-        return values[0]
+        return self.module.resource_value(resource)
 
 
 class ResourceValue(Traversable):
@@ -441,6 +615,15 @@ def _stamp(body: Body, path: str) -> None:
         _stamp(block.body, path)
 
 
+def _resource_value(resource: Resource, instances: list[ResourceInstance]) -> Any:
+    values = [ResourceValue(instance) for instance in instances]
+    if "count" in resource.body.attributes:
+        return values
+    if "for_each" in resource.body.attributes:
+        return {_instance_key(instance.bindings): value for instance, value in zip(instances, values)}
+    return values[0]
+
+
 def _instance_key(bindings: Bindings) -> Any:
     """count.index or each.key of an expanded instance; None for a single one."""
     if "count" in bindings.names:
@@ -464,13 +647,77 @@ def _literal_string(attribute: Optional[Attribute]) -> Optional[str]:
     return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' and "${" not in text else None
 
 
-def _downloaded_modules(root: str) -> dict[str, str]:
-    """Module call key -> directory, from the manifest `terraform init` writes."""
+def _downloaded_modules(root: str, inside: Callable[[str], bool],
+                        read_text: Callable[[str], Optional[str]]) -> dict[str, str]:
+    """Module call key -> directory, from the manifest `terraform init` writes (read as every input
+    is: a regular file inside the tree, bounded), naming directories inside the tree (others are
+    left out: never read)."""
     manifest = os.path.join(root, ".terraform", "modules", "modules.json")
-    try:
-        with open(manifest, encoding="utf-8") as handle:
-            entries = json.load(handle).get("Modules", [])
-    except (OSError, ValueError, AttributeError):
+    if not (os.path.lexists(manifest) and inside(manifest)):
         return {}
-    return {e["Key"]: os.path.normpath(os.path.join(root, e["Dir"])) for e in entries
-            if isinstance(e, dict) and e.get("Key") and isinstance(e.get("Dir"), str)}
+    text = read_text(manifest)
+    try:
+        entries = json.loads(text).get("Modules", []) if text is not None else []
+    except (ValueError, AttributeError, RecursionError):
+        return {}
+    entries = entries if isinstance(entries, list) else []
+    directories = {e["Key"]: os.path.normpath(os.path.join(root, e["Dir"])) for e in entries if isinstance(e, dict)
+                   and isinstance(e.get("Key"), str) and e["Key"] and isinstance(e.get("Dir"), str)}
+    return {key: directory for key, directory in directories.items() if inside(directory)}
+
+
+def _read_small_file(path: str) -> Optional[str]:
+    """Outside a scan (a loader built directly): the same safe reader, unconfined."""
+    from ...files import FileReader, UnreadableFile
+
+    try:
+        return FileReader(max_bytes=_MAX_MANIFEST_BYTES).read_text(path, confined=False)
+    except UnreadableFile:
+        return None
+
+
+_MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+
+
+def is_inside(path: str, limit: str) -> bool:
+    """Whether ``path``, links resolved, is ``limit`` (a resolved path) or below it."""
+    try:
+        return os.path.commonpath([os.path.realpath(path), limit]) == limit
+    except ValueError:  # another drive
+        return False
+
+
+def default_root_limit(directory: str) -> str:
+    """Where module sources may be read from when the caller does not say: the repository that holds
+    ``directory``, else the current directory when it holds it, else ``directory`` itself."""
+    here = os.path.realpath(directory)
+    repository = _repository(here)
+    if repository is not None:
+        return repository
+    cwd = os.path.realpath(os.getcwd())
+    return cwd if is_inside(here, cwd) else here
+
+
+@lru_cache(maxsize=4096)
+def _repository(folder: str) -> Optional[str]:
+    """The nearest folder at or above ``folder`` (a resolved path) that holds ``.git``; asked once
+    per folder, as the root modules of a scan mostly share their parents."""
+    if os.path.exists(os.path.join(folder, ".git")):
+        return folder
+    parent = os.path.dirname(folder)
+    return None if parent == folder else _repository(parent)
+
+
+def _origins(declared: list[tuple[str, str, Body]]) -> dict[int, tuple[str, str]]:
+    """id of every attribute (nested blocks' included) -> (file, what it belongs to)."""
+    return {id(attribute): (file, what + attribute.name if what == "local." else what)
+            for file, what, body in declared for attribute in _attributes(body)}
+
+
+def _attributes(body: Body) -> Iterator[Attribute]:
+    """The attributes of a body and of the blocks nested in it, without recursion."""
+    stack = [body]
+    while stack:
+        current = stack.pop()
+        yield from current.attributes.values()
+        stack.extend(block.body for block in current.blocks)

@@ -7,21 +7,26 @@ still names what it refers to (``aws_security_group.app.id``), which resolves it
 Findings point at the resource's line in the plan file: a plan does not record source lines.
 
 Each plan module becomes a ``PlanModule`` that offers what ``ModuleBuilder`` reads from a module
-instance, so resources are turned into the model by the same code as for .tf sources.
+instance, so resources are turned into the model by the same code as for .tf sources. Instances,
+references and declarations are looked up by address, so a plan costs time linear in its size and
+in the size of the .tf files beside it.
 """
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import re
-from dataclasses import dataclass
-from typing import Any, Iterator, Optional
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Optional
 
 from ...model.builder import ModelBuilder
 from ...model.values import EntityRef, Unknown, is_unknown
 from ..cloudformation.loader import LineDict
 from .hcl import Attribute, Body
-from .module import ENTITY_KINDS, NO_BINDINGS, Bindings, ModuleSource, Resource, ResourceInstance
+from .module import (
+    ENTITY_KINDS, NO_BINDINGS, Bindings, ModuleSource, Resource, ResourceInstance, default_root_limit, is_inside,
+)
 
 _RESOURCE_BLOCK = re.compile(r'^\s*resource\s+"([^"]+)"\s+"([^"]+)"')
 _REFERENCE = re.compile(r'^(?P<resource>[a-z][a-z0-9_]*\.[A-Za-z_][\w-]*)(?P<index>\[(?:\d+|"[^"]*")\])?\.(?P<attr>\w+)$')
@@ -59,6 +64,8 @@ class PlanModule:
         self.path = path
         self.source = ModuleSource(path)
         self._instances: dict[str, ResourceInstance] = {}  # by address within the module
+        self._by_resource_address: dict[str, list[str]] = {}  # "type.name" -> its instances' addresses
+        self._refs: dict[str, list[EntityRef]] = {}  # "type.name" -> its instances' identities, in count order
         self._by_resource: dict[int, ResourceInstance] = {}
         self._ids: dict[str, str] = {}
         self._resolving: set[int] = set()
@@ -90,6 +97,8 @@ class PlanModule:
             attribute.value = self._after_apply(attribute)
             self._resolving.discard(id(attribute))
         return attribute.value
+
+    read = evaluate  # plan values are trees read from the plan file: walking them is bounded by it
 
     def _after_apply(self, attribute: ValueAttribute) -> Any:
         resolved = self._from_references(attribute.expression, attribute.index)
@@ -142,14 +151,14 @@ class PlanModule:
         instance = ResourceInstance(self, resource, address, NO_BINDINGS)  # type: ignore[arg-type]
         self.source.resources[local_address] = resource
         self._instances[local_address] = instance
+        self._by_resource_address.setdefault(f"{resource_type}.{name}", []).append(local_address)
         self._by_resource[id(resource)] = instance
 
     def _has_no_instance(self, reference: str) -> bool:
         match = _REFERENCE.match(reference) or _WHOLE_RESOURCE.match(reference)
         if match is None or match.group("resource") not in self._declared:
             return False
-        base = match.group("resource")
-        return not any(a == base or a.startswith(f"{base}[") for a in self._instances)
+        return not self._by_resource_address.get(match.group("resource"))
 
     def _from_references(self, expression: Any, index: Any = None) -> Any:
         """A value known only after apply, from what the configuration refers to. References do not
@@ -157,7 +166,7 @@ class PlanModule:
         most specific reference must be a resource's ``id`` (or a whole resource: its instances'
         ids), or a variable / module output that is itself one; anything else leaves it Unknown."""
         references = expression.get("references", []) if isinstance(expression, dict) else []
-        leaves = [r for r in references if isinstance(r, str) and not any(o.startswith((r + ".", r + "[")) for o in references)]
+        leaves = _most_specific([r for r in references if isinstance(r, str)])
         per_instance = [r for r in leaves if r in ("count.index", "each.key")]
         if per_instance and index is not None:  # x[count.index].id / x[each.key].id, read back per instance
             leaves = [f"{r}[{json.dumps(index)}]" if _WHOLE_RESOURCE.match(r) else r for r in leaves if r not in per_instance]
@@ -189,30 +198,41 @@ class PlanModule:
         if match is None or match.group("resource").split(".", 1)[0] not in ENTITY_KINDS:
             return Unknown(f"{reference} is not an identity")
         base, index, attr = match.group("resource"), match.group("index"), match.groupdict().get("attr")
-        instances = sorted((a for a in self._instances if a == base or a.startswith(f"{base}[")), key=_index_order)
+        refs = self._identities(base)
         if index:
-            instances = [a for a in instances if a == base + index]
-        kind = ENTITY_KINDS[base.split(".", 1)[0]]
-        refs = [EntityRef(kind, self.key(a), self._instances[a].address) for a in instances]
+            refs = [self._identity(base + index)] if base + index in self._instances else []
         if attr is None:  # a whole resource (a splat): the ids of all its instances; one instance: its id
             return refs if not index else (refs[0] if len(refs) == 1 else Unknown(f"{reference} is not planned"))
         if attr != "id" or len(refs) != 1:
             return Unknown(f"{reference} is not an identity")
         return refs[0]
 
+    def _identities(self, base: str) -> list[EntityRef]:
+        """The identities of a resource's instances, in count order; made once per resource."""
+        if base not in self._refs:
+            addresses = sorted(self._by_resource_address.get(base, []), key=_index_order)
+            self._refs[base] = [self._identity(a) for a in addresses]
+        return self._refs[base]
+
+    def _identity(self, address: str) -> EntityRef:
+        kind = ENTITY_KINDS[address.split(".", 1)[0]]
+        return EntityRef(kind, self.key(address), self._instances[address].address)
+
     def output(self, name: str) -> Any:
         expression = self.output_expressions.get(name)
         return self._from_references(expression) if expression is not None else Unknown(f"output {name}")
 
 
-def add_plan(path: str, plan: LineDict, builder: ModelBuilder) -> int:
-    """Add the resources of a plan; returns how many were read."""
+def add_plan(path: str, plan: LineDict, builder: ModelBuilder,
+             read_text: Optional[Callable[[str], Optional[str]]] = None) -> int:
+    """Add the resources of a plan; returns how many were read. ``read_text``: how the .tf files
+    beside it are read (the scan's safe reader; by default the same reader, unconfined)."""
     from .build import ModuleBuilder
 
     changes = {str(c.get("address")): c for c in plan.get("resource_changes") or [] if isinstance(c, dict)}
     root_configuration = (plan.get("configuration") or {}).get("root_module") or {}
     configuration = _configuration_by_module(root_configuration)
-    declarations = _declarations(os.path.dirname(path) or ".", root_configuration)
+    declarations = _declarations(os.path.dirname(path) or ".", root_configuration, read_text or _read_file)
     modules: dict[str, PlanModule] = {}
     for address, module in _planned_modules((plan.get("planned_values") or {}).get("root_module") or {}):
         module_path = _strip_indexes(address)
@@ -251,10 +271,19 @@ class Declaration:
     file: str
     line: int
     text: str
+    _literals: dict[str, Optional[bool]] = field(default_factory=dict, repr=False)
 
     def has_literals(self, attribute: str) -> Optional[bool]:
-        """Whether the attribute's expression holds a string literal (which plan references omit)."""
-        match = re.search(rf"^\s*{re.escape(attribute)}\s*=\s*(.*)$", self.text, re.M)
+        """Whether the attribute's expression holds a string literal (which plan references omit);
+        once per attribute, as every instance of the resource asks."""
+        if attribute not in self._literals:
+            self._literals[attribute] = self._find_literals(attribute)
+        return self._literals[attribute]
+
+    def _find_literals(self, attribute: str) -> Optional[bool]:
+        # ([ \t], not \s, which also matches line ends: each line would look ahead over all the blank
+        # lines after it)
+        match = re.search(rf"^[ \t]*{re.escape(attribute)}[ \t]*=[ \t]*(.*)$", self.text, re.M)
         if match is None:
             return None
         expression = self.text[match.start(1):]
@@ -268,31 +297,72 @@ class Declaration:
         return '"' in expression[:end]
 
 
-def _declarations(directory: str, module: dict, address: str = "") -> dict[str, dict[str, Declaration]]:
+def _declarations(directory: str, module: dict, read_text: Callable[[str], Optional[str]], address: str = "",
+                  limit: str = "", read: Optional[dict[str, dict[str, Declaration]]] = None
+                  ) -> dict[str, dict[str, Declaration]]:
     """Module path -> "type.name" -> its declaration in the .tf files beside the plan and in the local
-    modules it calls: plans carry no source lines."""
-    found: dict[str, Declaration] = {}
-    for name in sorted(os.listdir(directory)) if os.path.isdir(directory) else []:
-        if name.endswith(".tf"):
-            file = os.path.normpath(os.path.join(directory, name))
-            try:
-                with open(file, encoding="utf-8") as handle:
-                    lines = handle.read().splitlines()
-            except (OSError, UnicodeDecodeError):
-                continue
-            for number, text in enumerate(lines):
-                match = _RESOURCE_BLOCK.match(text)
-                if match:
-                    end = next((i for i in range(number + 1, len(lines)) if lines[i].startswith("}")), len(lines))
-                    found.setdefault(f"{match.group(1)}.{match.group(2)}",
-                                     Declaration(file, number + 1, "\n".join(lines[number:end])))
-    result = {address: found}
+    modules it calls (inside ``limit``, as for .tf sources: see ModuleLoader), each directory read
+    once however many calls name it: plans carry no source lines."""
+    limit = limit or os.path.realpath(default_root_limit(directory))
+    read = {} if read is None else read
+    if directory not in read:
+        read[directory] = _declarations_below(directory, limit, read_text)
+    result = {address: read[directory]}
     for name, call in (module.get("module_calls") or {}).items():
         source = call.get("source") if isinstance(call, dict) else None
         if isinstance(source, str) and source.startswith(("./", "../")) and isinstance(call.get("module"), dict):
             child = f"{address}.module.{name}" if address else f"module.{name}"
-            result.update(_declarations(os.path.normpath(os.path.join(directory, source)), call["module"], child))
+            called = os.path.normpath(os.path.join(directory, source))
+            result.update(_declarations(called, call["module"], read_text, child, limit, read))
     return result
+
+
+def _declarations_below(directory: str, limit: str, read_text: Callable[[str], Optional[str]]
+                        ) -> dict[str, Declaration]:
+    """The declarations of one directory's .tf files inside the limit (read as every input is)."""
+    found: dict[str, Declaration] = {}
+    try:
+        names = sorted(os.listdir(directory)) if is_inside(directory, limit) else []
+    except OSError:
+        return found
+    for name in names:
+        file = os.path.normpath(os.path.join(directory, name))
+        if name.endswith(".tf") and is_inside(file, limit):
+            text = read_text(file)
+            if text is not None:
+                _declarations_in(file, text, found)
+    return found
+
+
+def _read_file(path: str) -> Optional[str]:
+    from ...files import FileReader, UnreadableFile
+
+    try:
+        return FileReader().read_text(path, confined=False)
+    except UnreadableFile:
+        return None
+
+
+def _declarations_in(file: str, text: str, found: dict[str, Declaration]) -> None:
+    """The resource blocks of one file, each up to the next line that starts with "}" or a block."""
+    lines = text.splitlines()
+    starts = [(number, match) for number, match in enumerate(map(_RESOURCE_BLOCK.match, lines)) if match]
+    ends = _block_ends(lines)
+    for (number, match), following in zip(starts, [n for n, _ in starts[1:]] + [len(lines)]):
+        end = min(ends[number], following)
+        declaration = Declaration(file, number + 1, "\n".join(lines[number:end]))
+        found.setdefault(f"{match.group(1)}.{match.group(2)}", declaration)
+
+
+def _block_ends(lines: list[str]) -> list[int]:
+    """For each line, the index of the next line after it that starts with "}" (else the end): one
+    pass from the end, not a search from each block (quadratic when no line starts with "}")."""
+    ends, following = [0] * len(lines), len(lines)
+    for number in range(len(lines) - 1, -1, -1):
+        ends[number] = following
+        if lines[number].startswith("}"):
+            following = number
+    return ends
 
 
 def _planned_modules(module: dict, address: str = "") -> Iterator[tuple[str, dict]]:
@@ -318,6 +388,22 @@ def _configuration_by_module(module: dict, address: str = "") -> dict[str, dict[
             child = f"{address}.module.{name}" if address else f"module.{name}"
             result.update(_configuration_by_module(call["module"], child))
     return result
+
+
+def _most_specific(references: list[str]) -> list[str]:
+    """The references no other one extends (``a.b`` is dropped beside ``a.b.id`` or ``a.b[0]``):
+    those that extend one are next to where it would be in sorted order, so each is looked up
+    there instead of comparing every pair."""
+    ordered = sorted(references)
+
+    def extended(reference: str) -> bool:
+        for prefix in (reference + ".", reference + "["):
+            position = bisect.bisect_left(ordered, prefix)
+            if position < len(ordered) and ordered[position].startswith(prefix):
+                return True
+        return False
+
+    return [reference for reference in references if not extended(reference)]
 
 
 def _index_order(address: str) -> tuple:

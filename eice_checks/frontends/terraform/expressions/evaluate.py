@@ -2,7 +2,10 @@
 
 Evaluation never raises: whatever cannot be known statically, and whatever Terraform would reject,
 becomes ``Unknown``. Failures are ``Unknown`` values whose reason starts with ``"error: "`` so that
-``try()`` and ``can()`` can tell a failure from a merely unknown value.
+``try()`` and ``can()`` can tell a failure from a merely unknown value. Evaluation runs on a
+``Budget`` (eice_checks.limits): every node is a step, every value is admitted by size, and what
+goes over a limit is Unknown, not an error (``try()`` must not fall back past it to a value that
+only looks known).
 """
 from __future__ import annotations
 
@@ -12,13 +15,14 @@ import math
 import operator
 from typing import Any, Callable, Iterator
 
+from eice_checks.limits import MAX_CHARACTERS, Budget, OverLimit, check, stack_limit
 from eice_checks.model.values import Unknown
 
 from .conversions import (
     ERROR, EvalError, Unknowable, as_bool, decide, equal, has_error, map_key, normalize, render, require_list,
     to_bool, to_index, to_number, type_name, unknowable, unknowns,
 )
-from .functions import FUNCTIONS, UNKNOWN_ARGS_OK
+from .functions import FLAT_COST, FUNCTIONS, UNKNOWN_ARGS_OK
 from .parser import parse_expression
 from .scope import Scope, Traversable
 from .syntax import (
@@ -28,31 +32,33 @@ from .syntax import (
 
 
 class _Env:
-    __slots__ = ("scope", "names")
+    __slots__ = ("scope", "names", "budget")
 
-    def __init__(self, scope: Scope, names: dict[str, Any]) -> None:
+    def __init__(self, scope: Scope, names: dict[str, Any], budget: Budget) -> None:
         self.scope = scope
         self.names = names  # local names: for-expression variables and splat items
+        self.budget = budget
 
     def bind(self, bindings: dict[str, Any]) -> _Env:
-        return _Env(self.scope, {**self.names, **bindings})
+        return _Env(self.scope, {**self.names, **bindings}, self.budget)
 
 
-def evaluate(expr: Expr, scope: Scope) -> Any:
-    """Value of a parsed expression; never raises (what cannot be known is Unknown)."""
-    return _eval(expr, _Env(scope, {}))
+def evaluate(expr: Expr, scope: Scope, budget: Budget | None = None) -> Any:
+    """Value of a parsed expression; never raises (what cannot be known is Unknown). Without a
+    budget (a variables file, a -var value), it gets one of its own."""
+    return _eval(expr, _Env(scope, {}, budget or Budget()))
 
 
-def evaluate_source(src: str, scope: Scope) -> Any:
+def evaluate_source(src: str, scope: Scope, budget: Budget | None = None) -> Any:
     """Parse and evaluate; a syntax error yields Unknown("syntax: ...")."""
-    expr = _parsed(src)
+    expr = parsed(src)
     if isinstance(expr, HclExpressionError):
         return Unknown(f"syntax: {expr.message} at offset {expr.offset}")
-    return evaluate(expr, scope)
+    return evaluate(expr, scope, budget)
 
 
 @lru_cache(maxsize=1 << 16)
-def _parsed(src: str) -> Expr | HclExpressionError:
+def parsed(src: str) -> Expr | HclExpressionError:
     """Each expression text is parsed once: a module's attributes are evaluated again for every
     instance and every caller, and syntax trees are never changed by evaluation."""
     try:
@@ -62,10 +68,18 @@ def _parsed(src: str) -> Expr | HclExpressionError:
 
 
 def _eval(node: Expr, env: _Env) -> Any:
+    budget = env.budget
     try:
-        return _EVALUATORS[type(node)](node, env)
+        budget.steps -= 1  # Budget.step, inline: this runs for every node
+        if budget.steps < 0:
+            budget.step(0)
+        return budget.admit(_EVALUATORS[type(node)](node, env))
     except Unknowable as exc:
         return exc.value
+    except OverLimit as exc:
+        return budget.overrun(exc)
+    except RecursionError:  # nested deeper than Python allows (a chain of thousands of operators)
+        return budget.overrun(stack_limit())
     except Exception as exc:  # never raise: a failure is confined to the node that failed
         return Unknown(f"{ERROR}{exc}")
 
@@ -84,7 +98,8 @@ def _eval_splat(node: Splat, env: _Env) -> Any:
         return source
     items = [] if source is None else source if isinstance(source, list) else [source]
     slot = _splat_name(node.slot)
-    return [_eval(node.each, env.bind({slot: item})) for item in items]
+    tally = env.budget.tally()
+    return [tally.add(_eval(node.each, env.bind({slot: item}))) for item in items]
 
 
 def _splat_name(slot: int) -> str:
@@ -92,7 +107,17 @@ def _splat_name(slot: int) -> str:
 
 
 def _eval_object(node: ObjectExpr, env: _Env) -> dict[str, Any]:
-    return {map_key(_eval(key, env)): _eval(value, env) for key, value in node.items}
+    tally = env.budget.tally()
+    result: dict[str, Any] = {}
+    for key, value in node.items:
+        name = map_key(_eval(key, env))
+        result[name] = tally.add(_eval(value, env), name)
+    return result
+
+
+def _eval_tuple(node: TupleExpr, env: _Env) -> list[Any]:
+    tally = env.budget.tally()
+    return [tally.add(_eval(item, env)) for item in node.items]
 
 
 def _eval_unary(node: Unary, env: _Env) -> Any:
@@ -107,6 +132,7 @@ def _eval_binary(node: Binary, env: _Env) -> Any:
     if node.op in ("&&", "||"):
         return _logical(node.op, as_bool(left), as_bool(right))
     if node.op in ("==", "!="):
+        env.budget.charge(left, right)  # a deep comparison
         same = equal(left, right)
         return same if isinstance(same, Unknown) else same == (node.op == "==")
     return _ARITHMETIC[node.op](to_number(left), to_number(right))
@@ -124,6 +150,7 @@ def _eval_conditional(node: Conditional, env: _Env) -> Any:
     if condition is False:
         return _eval(node.if_false, env)
     if_true, if_false = _eval(node.if_true, env), _eval(node.if_false, env)
+    env.budget.charge(if_true, if_false)  # a deep comparison
     return if_true if equal(if_true, if_false) is True else condition
 
 
@@ -140,9 +167,11 @@ def _eval_call(node: FunctionCall, env: _Env) -> Any:
         for arg in args:
             if isinstance(arg, Unknown):
                 return arg
+    if node.name not in FLAT_COST:  # the function goes through its arguments
+        env.budget.charge(*args)
     try:
         return function(*args)
-    except (Unknowable, EvalError):
+    except (Unknowable, EvalError, OverLimit, RecursionError):  # (too deep is no error: see _eval)
         raise
     except Exception as exc:  # bad argument types and the like
         raise EvalError(f"{node.name}: {exc}") from exc
@@ -150,9 +179,10 @@ def _eval_call(node: FunctionCall, env: _Env) -> Any:
 
 def _eval_for(node: ForExpr, env: _Env) -> Any:
     collection = _eval(node.collection, env)
+    tally = env.budget.tally()  # nested for expressions multiply: stop as soon as the result is too large
     if node.key is None:
         return [
-            _eval(node.value, inner)
+            tally.add(_eval(node.value, inner))
             for inner in _iterations(node.key_var, node.value_var, collection, env)
             if _included(node.condition, inner)
         ]
@@ -161,7 +191,7 @@ def _eval_for(node: ForExpr, env: _Env) -> Any:
         if not _included(node.condition, inner):
             continue
         key = map_key(_eval(node.key, inner))
-        value = _eval(node.value, inner)
+        value = tally.add(_eval(node.value, inner), "" if key in result else key)
         if node.group:
             result.setdefault(key, []).append(value)
         elif key in result:
@@ -191,17 +221,25 @@ def _included(condition: Expr | None, env: _Env) -> bool:
 
 def _render_parts(parts: list[Expr], env: _Env) -> str:
     out: list[str] = []
+    length = 0
+    for text in _rendered(parts, env):
+        length += len(text)  # checked as it grows: "${local.s}${local.s}" doubles what it names
+        check(length, MAX_CHARACTERS, "a string of {} characters", "characters")
+        out.append(text)
+    return "".join(out)
+
+
+def _rendered(parts: list[Expr], env: _Env) -> Iterator[str]:
     for part in parts:
         if isinstance(part, TemplateIf):
             chosen = part.then if to_bool(_eval(part.condition, env)) else part.otherwise
-            out.append(_render_parts(chosen, env))
+            yield _render_parts(chosen, env)
         elif isinstance(part, TemplateFor):
             collection = _eval(part.collection, env)
             for inner in _iterations(part.key_var, part.value_var, collection, env):
-                out.append(_render_parts(part.body, inner))
+                yield _render_parts(part.body, inner)
         else:
-            out.append(render(_eval(part, env)))
-    return "".join(out)
+            yield render(_eval(part, env))
 
 
 def _get_attr(obj: Any, name: str) -> Any:
@@ -246,7 +284,7 @@ _EVALUATORS: dict[type, Callable[[Any, _Env], Any]] = {
     Index: lambda node, env: _index(_eval(node.obj, env), _eval(node.key, env)),
     Splat: _eval_splat,
     SplatItem: lambda node, env: env.names[_splat_name(node.slot)],
-    TupleExpr: lambda node, env: [_eval(item, env) for item in node.items],
+    TupleExpr: _eval_tuple,
     ObjectExpr: _eval_object,
     FunctionCall: _eval_call,
     Unary: _eval_unary,
@@ -290,6 +328,7 @@ _ARITHMETIC: dict[str, Callable[[Any, Any], Any]] = {
 def _fn_try(args: list[Expr], env: _Env) -> Any:
     for arg in args:
         value = _eval(arg, env)
+        env.budget.charge(value)  # has_error goes through the value
         if not has_error(value):
             return value
     raise EvalError("try: no argument could be evaluated")
@@ -299,6 +338,7 @@ def _fn_can(args: list[Expr], env: _Env) -> Any:
     if len(args) != 1:
         raise EvalError("can: exactly one argument is required")
     value = _eval(args[0], env)
+    env.budget.charge(value)  # has_error goes through the value
     if has_error(value):
         return False
     return next(unknowns(value), True)

@@ -2,7 +2,9 @@
 
 Each takes evaluated arguments. Unless listed in UNKNOWN_ARGS_OK, a call with an Unknown argument
 is that Unknown without calling the function. try() and can() see unevaluated arguments, so they
-live with the evaluator.
+live with the evaluator. A call costs evaluation steps for the size of its arguments (a function
+goes through them), unless listed in FLAT_COST; those whose result can be much larger than their
+arguments (join, format, replace, split) check its size before they build it.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import json
 import re
 from typing import Any, Callable
 
+from eice_checks.limits import MAX_CHARACTERS, MAX_ELEMENTS, check
 from eice_checks.model.values import EntityRef, Unknown
 
 from .conversions import (
@@ -75,7 +78,16 @@ def _fn_tostring(value: Any) -> Any:
 
 
 def _fn_join(separator: Any, *lists: Any) -> str:
-    return render(separator).join(render(item) for value in lists for item in require_list(value, "join"))
+    glue = render(separator)
+    items = [render(item) for value in lists for item in require_list(value, "join")]
+    _check_text(sum(map(len, items)) + len(glue) * max(len(items) - 1, 0))
+    return glue.join(items)
+
+
+def _check_text(length: int) -> None:
+    """Before a string is built: a short separator between many items, or a replacement of every
+    character, can make it far larger than what it is made of."""
+    check(length, MAX_CHARACTERS, "a string of {} characters", "characters")
 
 
 def _fn_lookup(mapping: Any, key: Any, *default: Any) -> Any:
@@ -150,10 +162,10 @@ _FORMAT_VERB_RE = re.compile(r"%(.?)", re.DOTALL)
 
 
 def _fn_format(spec: Any, *args: Any) -> str:
-    used = 0
+    used = length = 0
 
     def substitute(match: re.Match[str]) -> str:
-        nonlocal used
+        nonlocal used, length
         verb = match.group(1)
         if verb == "%":
             return "%"
@@ -162,7 +174,10 @@ def _fn_format(spec: Any, *args: Any) -> str:
         if used >= len(args):
             raise EvalError("format: not enough arguments")
         used += 1
-        return _FORMAT_VERBS[verb](args[used - 1])
+        text = _FORMAT_VERBS[verb](args[used - 1])
+        length += len(text)  # "%s%s%s" repeats an argument as often as the spec says
+        _check_text(length)
+        return text
 
     result = _FORMAT_VERB_RE.sub(substitute, render(spec))
     if used < len(args):
@@ -171,10 +186,18 @@ def _fn_format(spec: Any, *args: Any) -> str:
 
 
 def _fn_replace(value: Any, search: Any, replacement: Any) -> Any:
-    search = render(search)
+    search, text, replacement = render(search), render(value), render(replacement)
     if len(search) > 1 and search.startswith("/") and search.endswith("/"):
         return Unknown("function replace with a regular expression")
-    return render(value).replace(search, render(replacement))
+    _check_text(len(text) + text.count(search) * (len(replacement) - len(search)))
+    return text.replace(search, replacement)
+
+
+def _fn_split(separator: Any, value: Any) -> list[str]:
+    glue, text = render(separator), render(value)
+    if glue:  # (an empty separator is an error below)
+        check(text.count(glue) + 1, MAX_ELEMENTS, "a list of {} elements", "elements")
+    return text.split(glue)
 
 
 def _network(prefix: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
@@ -295,7 +318,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "range": _fn_range,
     "replace": _fn_replace,
     "slice": _fn_slice,
-    "split": lambda separator, value: render(value).split(render(separator)),
+    "split": _fn_split,
     "sum": _fn_sum,
     "tobool": lambda value: None if value is None else to_bool(value),
     "tolist": lambda value: list(require_list(value, "tolist")),
@@ -309,3 +332,5 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "zipmap": _fn_zipmap,
 }
 UNKNOWN_ARGS_OK = frozenset({"coalesce", "coalescelist"})  # an Unknown after the answer is harmless
+# Functions that look at a fixed part of their arguments, whatever their size: one step per call.
+FLAT_COST = frozenset({"coalesce", "coalescelist", "element", "length", "lookup", "one"})
