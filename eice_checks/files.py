@@ -141,8 +141,10 @@ class FileReader:
         if size > self.max_bytes:
             raise UnreadableFile(too_large, head=handle.read(HEAD_BYTES))
         chunks, total = [], 0
-        while total <= self.max_bytes:
-            chunk = handle.read(min(_CHUNK, self.max_bytes + 1 - total))
+        want = size + 1  # all of a file whose size is true, and the end seen; asking for a whole chunk
+        while total <= self.max_bytes:  # per small file costs more than reading it
+            chunk = handle.read(min(max(want, 4096), self.max_bytes + 1 - total))
+            want = _CHUNK
             if not chunk:
                 return b"".join(chunks)
             chunks.append(chunk)
