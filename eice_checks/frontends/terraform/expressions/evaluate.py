@@ -6,8 +6,6 @@ becomes ``Unknown``. Failures are ``Unknown`` values whose reason starts with ``
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import math
 import operator
 from typing import Any, Callable, Iterator
@@ -19,7 +17,7 @@ from .conversions import (
     to_bool, to_index, to_number, type_name, unknowable, unknowns,
 )
 from .functions import FUNCTIONS, UNKNOWN_ARGS_OK
-from .parser import parse_expression
+from .parser import parsed
 from .scope import Scope, Traversable
 from .syntax import (
     Binary, Conditional, Expr, ForExpr, FunctionCall, GetAttr, HclExpressionError, Index, Literal, ObjectExpr,
@@ -45,20 +43,10 @@ def evaluate(expr: Expr, scope: Scope) -> Any:
 
 def evaluate_source(src: str, scope: Scope) -> Any:
     """Parse and evaluate; a syntax error yields Unknown("syntax: ...")."""
-    expr = _parsed(src)
+    expr = parsed(src)
     if isinstance(expr, HclExpressionError):
         return Unknown(f"syntax: {expr.message} at offset {expr.offset}")
     return evaluate(expr, scope)
-
-
-@lru_cache(maxsize=1 << 16)
-def _parsed(src: str) -> Expr | HclExpressionError:
-    """Each expression text is parsed once: a module's attributes are evaluated again for every
-    instance and every caller, and syntax trees are never changed by evaluation."""
-    try:
-        return parse_expression(src)
-    except HclExpressionError as exc:
-        return exc
 
 
 def _eval(node: Expr, env: _Env) -> Any:
