@@ -14,13 +14,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from ..common import EXCERPT_CHARS, excerpt
+from .expressions.parser import parsed
+from .expressions.syntax import HclExpressionError
+
 # Up to this size a file is parsed in one call. Above it, parsing stops at the first syntax error:
 # tree-sitter's error recovery over a large broken file costs seconds and hundreds of MB, and a
 # broken file is reported whole anyway. (Watching for errors costs some speed, so small files skip it.)
 _WATCHED_ABOVE = 64 * 1024
 # Locating an error precisely re-parses with the parser's log, which is slow: only this far.
 _LOGGED_UP_TO = 128 * 1024
-_EXCERPT = 24  # characters of the offending text quoted in a message
 _CHUNK = 1 << 20  # bytes handed to the parser per read
 _MAX_BLOCK_DEPTH = 100  # Terraform nests blocks a few levels deep; deeper is hostile input
 
@@ -168,16 +171,33 @@ class _Reader:
             node = cursor.node
             kind = node.type
             if kind == "attribute":
-                name = self._slice(node.child(0))
-                point = node.start_point
-                body.attributes[name] = Attribute(name, self._slice(node.child(node.child_count - 1)).strip(),
-                                                  point[0] + 1, column=self._column(node, point))
+                attribute = self._attribute(node)
+                body.attributes[attribute.name] = attribute
             elif kind == "block":
                 body.blocks.append(self._block(cursor, depth))
             if not cursor.goto_next_sibling():
                 break
         cursor.goto_parent()
         return body
+
+    def _attribute(self, node: Any) -> Attribute:
+        """The attribute at ``node``; its expression must parse, as Terraform would refuse the file:
+        a syntax error (a nesting too deep to evaluate, a number too long to convert...) is the file's
+        error, with its place, whether or not the value is ever needed."""
+        name = self._slice(node.child(0))
+        point = node.start_point
+        expression = node.child(node.child_count - 1)
+        text = self._slice(expression)
+        source = text.strip()
+        problem = parsed(source)
+        if isinstance(problem, HclExpressionError):
+            start = expression.start_point
+            offset = len(text) - len(text.lstrip()) + problem.offset
+            before = text[:offset]
+            line = start[0] + 1 + before.count("\n")
+            column = offset - before.rfind("\n") if "\n" in before else self._column(expression, start) + offset
+            raise HclFileError(problem.message, line, column)
+        return Attribute(name, source, point[0] + 1, column=self._column(node, point))
 
     def _block(self, cursor: Any, depth: int) -> Block:
         node = cursor.node
@@ -310,12 +330,8 @@ def _first_error_node(node: Any) -> Any:
 
 
 def _excerpt(data: bytes, offset: int) -> str:
-    """The token at ``offset`` as a short quoted excerpt, control characters escaped: messages end
-    up in CI logs and SARIF uploads, so they never carry more of the file than this."""
-    rest = data[offset:offset + 4 * _EXCERPT].decode("utf-8", "replace")
+    """The token at ``offset`` as a short quoted excerpt (see ``excerpt``)."""
+    rest = data[offset:offset + 4 * EXCERPT_CHARS].decode("utf-8", "replace")
     token = re.match(r"[\w.-]+|\S", rest)
     text = token.group(0) if token else rest[:1]
-    if not text:
-        return "end of file"
-    text = text[:_EXCERPT]
-    return repr(text) if text.isprintable() else repr(text).encode("ascii", "backslashreplace").decode()
+    return excerpt(text) if text else "end of file"
