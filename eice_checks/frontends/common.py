@@ -9,9 +9,6 @@ from ..model.values import EntityRef, is_unknown
 # Tag that marks a resource as an intended EICE target even when nothing else says so.
 TARGET_TAG = "eice-checks:target"
 
-# Messages end up in CI logs, SARIF uploads and pull-request annotations: they quote at most this many
-# characters of a file.
-EXCERPT_CHARS = 32
 # The longest number literal read, in characters: far beyond any real value, and short enough that no
 # literal (hexadecimal, binary and base-60 YAML integers included) reaches Python's limit of 4300
 # digits for converting between int and str, which would raise in the middle of a scan.
@@ -32,21 +29,6 @@ class InputError:
         where = f"{self.file}:{self.line}" if self.line else self.file
         where += f":{self.column}" if self.line and self.column else ""
         return f"{where}: {self.message}"
-
-
-def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
-    """``text`` quoted for a message: at most ``limit`` characters ("..." marks a cut), with control,
-    non-printable and non-ASCII characters escaped, so no message carries much of a file or a terminal
-    escape sequence."""
-    shown = repr(text[:limit]).encode("ascii", "backslashreplace").decode("ascii")
-    return shown + "..." if len(text) > limit else shown
-
-
-def shown_name(name: str) -> str:
-    """A name from a file (a YAML tag, a heredoc marker) as a message shows it: as written when it is
-    a short run of printable ASCII, else as an excerpt."""
-    plain = len(name) <= 2 * EXCERPT_CHARS and name.isascii() and name.isprintable() and " " not in name
-    return name if plain else excerpt(name, 2 * EXCERPT_CHARS)
 
 
 def make_key(scope: str, address: str) -> str:

@@ -13,7 +13,8 @@ from typing import Any, Iterator, NoReturn, Optional
 
 import yaml
 
-from ..common import MAX_NUMBER_CHARS, NUMBER_TOO_LONG, excerpt, shown_name
+from ...escape import WORD_CHARS, excerpt
+from ..common import MAX_NUMBER_CHARS, NUMBER_TOO_LONG
 
 
 class TemplateError(Exception):
@@ -130,7 +131,7 @@ class _YamlReader:
         tag = event.tag
         short = _short_form_name(tag, line) if tag and tag.startswith("!") and tag != "!" else None
         if short is None and tag not in (None, "!", _YAML + ("map" if is_map else "seq")):
-            raise TemplateError(f"YAML tag {shown_name(tag)} is not allowed in a CloudFormation template", line)
+            raise TemplateError(f"YAML tag {excerpt(tag, WORD_CHARS)} is not allowed in a CloudFormation template", line)
         depth = (self.stack[-1].depth if self.stack else 0) + (2 if short else 1)  # a short form adds a level
         if depth > MAX_DEPTH:
             raise TemplateError(TOO_DEEP, line)
@@ -205,14 +206,14 @@ def _typed_scalar(tag: str, value: str, line: int) -> Any:
     elif kind == "timestamp" and _CONSTRUCTOR.timestamp_regexp.match(value):
         return value  # "2010-09-09" is a string to CloudFormation
     elif kind not in ("bool", "null", "timestamp"):
-        raise TemplateError(f"YAML tag {shown_name(tag)} is not allowed in a CloudFormation template", line)
-    raise TemplateError(f"invalid YAML: {excerpt(value)} is not a valid !!{kind}", line)
+        raise TemplateError(f"YAML tag {excerpt(tag, WORD_CHARS)} is not allowed in a CloudFormation template", line)
+    raise TemplateError(f"invalid YAML: '{excerpt(value)}' is not a valid !!{kind}", line)
 
 
 def _short_form_name(tag: str, line: int) -> str:
     name = tag[1:]
     if name not in _FN_TAGS:
-        raise TemplateError(f"unknown tag {shown_name(tag)}", line)
+        raise TemplateError(f"unknown tag {excerpt(tag, WORD_CHARS)}", line)
     return name
 
 
@@ -243,7 +244,7 @@ def _check_shape(name: str, value: Any, line: int) -> None:
     if lengths:
         count = str(lengths.start) if len(lengths) == 1 else f"{lengths.start} to {lengths.stop - 1}"
         wanted.append(f"a list of {count}")
-    found = "a mapping" if isinstance(value, dict) else f"a list of {len(value)}" if isinstance(value, list) else excerpt(value)
+    found = "a mapping" if isinstance(value, dict) else f"a list of {len(value)}" if isinstance(value, list) else f"'{excerpt(value)}'"
     raise TemplateError(f"!{name} takes {' or '.join(wanted)}, not {found}", line)
 
 
@@ -261,7 +262,8 @@ _CLOSERS = {"{": "}", "[": "]"}
 
 
 def load_json(text: str) -> Any:
-    """A JSON document with lines (the json module keeps none), read without recursion."""
+    """A JSON document with lines (the json module keeps none), read without recursion, its depth and
+    numbers bounded."""
     return _JsonReader(text).document()
 
 
@@ -291,7 +293,7 @@ class _JsonReader:
         match = _JSON_TOKEN.match(self.text, self.pos)
         if match is None:
             start = len(self.text) - len(self.text[self.pos:].lstrip(" \t\r\n"))
-            self.fail(f"unexpected character {excerpt(self.text[start])}", start)
+            self.fail(f"unexpected character '{excerpt(self.text[start])}'", start)
         self.pos = match.end()
         kind = match.lastgroup or "end"
         return kind, match.group(kind), match.start(kind)
@@ -341,7 +343,7 @@ class _JsonReader:
             if len(token) > MAX_NUMBER_CHARS:
                 self.fail(NUMBER_TOO_LONG, start)
             return float(token) if any(c in token for c in ".eE") else int(token)
-        self.fail("unexpected end of input" if kind == "end" else f"unexpected character {excerpt(token)}", start)
+        self.fail("unexpected end of input" if kind == "end" else f"unexpected character '{excerpt(token)}'", start)
 
     def _string(self) -> str:
         try:
@@ -360,7 +362,7 @@ class _JsonReader:
 
     def _key(self, container: Any) -> tuple[Optional[str], int]:
         """For a dict, read ``"key":`` and return the key and its line; for a list, (None, 0)."""
-        if not isinstance(container, LineDict):
+        if not isinstance(container, dict):
             return None, 0
         kind, _, start = self._token()
         if kind != "string":
@@ -377,7 +379,7 @@ class _JsonReader:
         if token == ",":
             frame[1:] = self._key(container)
             return True
-        closer = "}" if isinstance(container, LineDict) else "]"
+        closer = "}" if isinstance(container, dict) else "]"
         if token != closer:
             self.fail(f"expected ',' or {closer!r}", start)
         return False

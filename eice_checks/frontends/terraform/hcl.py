@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from ..common import EXCERPT_CHARS, excerpt
+from ...escape import EXCERPT_CHARS, excerpt
 from .expressions.parser import parsed
 from .expressions.syntax import HclExpressionError
 
@@ -330,8 +330,9 @@ def _first_error_node(node: Any) -> Any:
 
 
 def _excerpt(data: bytes, offset: int) -> str:
-    """The token at ``offset`` as a short quoted excerpt (see ``excerpt``)."""
+    """The token at ``offset`` as a short quoted excerpt, control characters escaped: messages end
+    up in CI logs and SARIF uploads, so they never carry more of the file than this."""
     rest = data[offset:offset + 4 * EXCERPT_CHARS].decode("utf-8", "replace")
     token = re.match(r"[\w.-]+|\S", rest)
     text = token.group(0) if token else rest[:1]
-    return excerpt(text) if text else "end of file"
+    return f"'{excerpt(text)}'" if text else "end of file"

@@ -5,7 +5,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ...common import MAX_NUMBER_CHARS, NUMBER_TOO_LONG, excerpt, shown_name
+from ....escape import WORD_CHARS, excerpt
+from ...common import MAX_NUMBER_CHARS, NUMBER_TOO_LONG
 from .syntax import MAX_NESTING, TOO_DEEP, HclExpressionError
 
 _BLANK_RE = re.compile(r"(?:[ \t\r]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
@@ -124,7 +125,7 @@ class Lexer:
             if op in table:
                 break
         else:
-            raise HclExpressionError(f"unexpected character {excerpt(self.src[pos])}", pos)
+            raise HclExpressionError(f"unexpected character '{excerpt(self.src[pos])}'", pos)
         if op == "{":
             mode.depth += 1
         elif op == "}" and mode.depth:
@@ -142,7 +143,7 @@ class Lexer:
             if src[line:line_end].strip() == marker:
                 break
             if newline < 0:
-                raise HclExpressionError(f"unterminated heredoc, expected {shown_name(marker)}", match.start())
+                raise HclExpressionError(f"unterminated heredoc, expected {excerpt(marker, WORD_CHARS)}", match.start())
             line = newline + 1
         indent = _common_indent(src[body:line]) if match.group(1) else 0
         self._emit("oheredoc", marker, match.start())

@@ -7,7 +7,7 @@ from functools import lru_cache
 from itertools import count
 from typing import Any, Callable, Iterator, Optional
 
-from ...common import excerpt
+from ....escape import excerpt
 from .conversions import number_literal
 from .lexer import Lexer, Token
 from .syntax import (
@@ -110,9 +110,9 @@ class _Parser:
     @staticmethod
     def _unexpected(tok: Token, expected: str) -> HclExpressionError:
         if tok.kind in ("op", "num"):
-            desc = excerpt(tok.value)
+            desc = f"'{excerpt(tok.value)}'"
         elif tok.kind == "ident":
-            desc = f"identifier {excerpt(tok.value)}"
+            desc = f"identifier '{excerpt(tok.value)}'"
         else:
             desc = _TOKEN_NAMES[tok.kind]
         return HclExpressionError(f"unexpected {desc}, {expected}", tok.offset)
