@@ -8,7 +8,7 @@ from ...model.builder import ModelBuilder
 from ...model.values import Unknown
 from ..common import InputError
 from .build import TemplateBuilder
-from .loader import LineDict, TemplateError, load_json, load_yaml
+from .loader import LineDict, TemplateError, check_resources, load_json, load_yaml
 from .resolve import Exports, Resolver, Template
 
 # Cheap look at the text before parsing: YAML/JSON that never mentions a CloudFormation marker is not
@@ -27,6 +27,7 @@ def load_template(path: str, text: str) -> Template | None:
     body = load_json(text) if text.lstrip().startswith("{") else load_yaml(text)
     if not isinstance(body, LineDict) or not isinstance(body.get("Resources"), LineDict):
         return None
+    check_resources(body["Resources"])
     return Template(path, body, body["Resources"])
 
 

@@ -248,6 +248,16 @@ def _check_shape(name: str, value: Any, line: int) -> None:
     raise TemplateError(f"!{name} takes {' or '.join(wanted)}, not {found}", line)
 
 
+def check_resources(resources: LineDict) -> None:
+    """Every resource is a mapping with a type name, or CloudFormation refuses the template (and what
+    reads it takes ``Type`` for a name)."""
+    for logical_id, resource in resources.items():
+        if logical_id.startswith("Fn::ForEach::"):
+            continue  # a loop of the language extensions: a list, expanded at deploy time
+        if not isinstance(resource, LineDict) or not isinstance(resource.get("Type"), str):
+            raise TemplateError(f"resource {excerpt(logical_id)} has no Type", resources.line_of(logical_id))
+
+
 # -- JSON ------------------------------------------------------------------------------------------
 # One token after optional whitespace; a string's body is read by the json module's scanner.
 _JSON_TOKEN = re.compile(r"""[ \t\r\n]*(?:
