@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from ..model.values import EntityRef, is_unknown
+from ..model.values import EntityRef, is_unknown, shown
 
 # Tag that marks a resource as an intended EICE target even when nothing else says so.
 TARGET_TAG = "eice-checks:target"
@@ -41,7 +41,7 @@ def display_name(value: Any) -> str:
         return value.label or value.key
     if is_unknown(value):
         return "an unresolved value"
-    return str(value)
+    return shown(value)
 
 
 def target_tag_flag(value: Any) -> Optional[bool]:
