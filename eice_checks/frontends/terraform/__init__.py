@@ -122,6 +122,8 @@ class TerraformFrontEnd:
         except (ValueError, HclFileError) as exc:
             line = getattr(exc, "line", None) or getattr(exc, "lineno", None)
             self.errors.append(InputError(path, f"invalid variables file: {getattr(exc, 'message', exc)}", line))
+        except RecursionError:
+            self.errors.append(InputError(path, "invalid variables file: nesting too deep"))
         except HclUnavailable:
             pass  # already reported for the modules
         return None

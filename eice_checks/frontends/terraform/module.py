@@ -29,6 +29,7 @@ ENTITY_KINDS = {
 }
 _MAX_DEPTH = 64  # nested evaluations (locals referring to locals...) before a cycle is assumed
 _MAX_MODULE_DEPTH = 16
+_MAX_INSTANCES = 10_000  # a guard against count = 1e20 (a hang) until the evaluation budgets of issue 7
 
 
 @dataclass
@@ -243,6 +244,8 @@ class ModuleInstance:
             count = self.evaluate(body.attributes["count"])
             if isinstance(count, bool) or not isinstance(count, (int, float)) or count < 0:
                 return count if is_unknown(count) else Unknown("count is not a number")
+            if not count <= _MAX_INSTANCES:  # also infinity and NaN
+                return Unknown(f"count is over the budget of {_MAX_INSTANCES} instances")
             return [(f"[{i}]", NO_BINDINGS.bind("count", {"index": i}, str(i))) for i in range(int(count))]
         if "for_each" in body.attributes:
             items = self.evaluate(body.attributes["for_each"])
@@ -470,7 +473,8 @@ def _downloaded_modules(root: str) -> dict[str, str]:
     try:
         with open(manifest, encoding="utf-8") as handle:
             entries = json.load(handle).get("Modules", [])
-    except (OSError, ValueError, AttributeError):
+        entries = entries if isinstance(entries, list) else []
+    except (OSError, ValueError, AttributeError, RecursionError):  # RecursionError: nested absurdly deep
         return {}
     return {e["Key"]: os.path.normpath(os.path.join(root, e["Dir"])) for e in entries
-            if isinstance(e, dict) and e.get("Key") and isinstance(e.get("Dir"), str)}
+            if isinstance(e, dict) and isinstance(e.get("Key"), str) and e["Key"] and isinstance(e.get("Dir"), str)}
