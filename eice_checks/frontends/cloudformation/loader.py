@@ -25,7 +25,7 @@ class TemplateError(Exception):
 
 
 class LineDict(dict):
-    line: int = 0
+    __slots__ = ("line", "key_lines")  # no __dict__: templates hold many mappings
 
     def __init__(self, line: int) -> None:
         super().__init__()
@@ -37,6 +37,8 @@ class LineDict(dict):
 
 
 class LineList(list):
+    __slots__ = ("line",)
+
     def __init__(self, line: int) -> None:
         super().__init__()
         self.line = line

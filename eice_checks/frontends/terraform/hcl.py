@@ -40,7 +40,7 @@ class HclUnavailable(Exception):
     """tree-sitter or its HCL grammar cannot be imported (a broken install)."""
 
 
-@dataclass
+@dataclass(slots=True)  # no __dict__: a large file holds hundreds of thousands
 class Attribute:
     name: str
     source: str  # the expression's source text
@@ -49,7 +49,7 @@ class Attribute:
     column: int = field(default=0, compare=False)  # 1-based, in characters; 0 when not known
 
 
-@dataclass
+@dataclass(slots=True)
 class Body:
     attributes: dict[str, Attribute] = field(default_factory=dict)
     blocks: list["Block"] = field(default_factory=list)
@@ -58,7 +58,7 @@ class Body:
         return [b for b in self.blocks if b.type == block_type]
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     type: str
     labels: list[str]
