@@ -1,6 +1,7 @@
 """Tokens -> syntax tree: ``parse_expression``."""
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -446,8 +447,34 @@ def _deeper_than(expr: Expr, limit: int) -> Optional[Expr]:
     return None
 
 
+# The commonest expressions, built without the lexer and the parser (the trees they would build): a
+# quoted string with nothing to interpolate or escape, a whole number, a reference (a.b.c).
+_PLAIN_STRING = re.compile(r'"([^"\\$%\n]*)"')
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
+_REFERENCE = re.compile(r"[^\W\d][\w-]*(?:\.[^\W\d][\w-]*)*")
+
+
+def _plain(src: str) -> Optional[Expr]:
+    if match := _PLAIN_STRING.fullmatch(src):
+        return Template(0, [Literal(1, match.group(1))] if match.group(1) else [])
+    if _WHOLE_NUMBER.fullmatch(src):
+        return Literal(0, int(src))
+    if _REFERENCE.fullmatch(src):
+        root, *names = src.split(".")
+        if root in _KEYWORDS:
+            return Literal(0, _KEYWORDS[root]) if not names else None
+        node: Expr = Variable(0, root)
+        for name in names:
+            node = GetAttr(0, node, name)
+        return node
+    return None
+
+
 def parse_expression(src: str) -> Expr:
     """Parse one HCL2 expression; raises HclExpressionError on bad syntax."""
+    plain = _plain(src)
+    if plain is not None:
+        return plain
     try:
         return _Parser(src).parse()
     except RecursionError:  # the caller's own stack may already be deep
