@@ -31,7 +31,8 @@ def test_plain_expressions_are_built_as_the_parser_builds_them(src):
     assert _plain(src) == _Parser(src).parse()
 
 
-@pytest.mark.parametrize("src", ['"${x}"', '"a\\n"', '"%{if x}y%{endif}"', "1.5", "true.x", "x[0]", "a.0", "f(x)", " x"])
+@pytest.mark.parametrize("src", ['"${x}"', '"a\\n"', '"%{if x}y%{endif}"', "1.5", "true.x", "x[0]", "a.0", "f(x)", " x",
+                                 "a" + ".b" * TREE_DEPTH])
 def test_anything_else_goes_through_the_parser(src):
     assert _plain(src) is None
 

@@ -461,8 +461,8 @@ def _plain(src: str) -> Optional[Expr]:
         return Literal(0, int(src))
     if _REFERENCE.fullmatch(src):
         root, *names = src.split(".")
-        if root in _KEYWORDS:
-            return Literal(0, _KEYWORDS[root]) if not names else None
+        if root in _KEYWORDS or len(names) >= MAX_DEPTH:  # the parser refuses either
+            return Literal(0, _KEYWORDS[root]) if root in _KEYWORDS and not names else None
         node: Expr = Variable(0, root)
         for name in names:
             node = GetAttr(0, node, name)
