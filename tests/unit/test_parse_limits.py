@@ -12,6 +12,7 @@ from eice_checks.frontends.cloudformation.loader import MAX_DEPTH, TemplateError
 from eice_checks.frontends.common import MAX_NUMBER_CHARS
 from eice_checks.frontends.terraform.expressions.parser import _Parser, _plain, parse_expression, parsed
 from eice_checks.frontends.terraform.expressions.syntax import MAX_DEPTH as TREE_DEPTH, MAX_NESTING, HclExpressionError
+from eice_checks.frontends.terraform import hcl
 from eice_checks.frontends.terraform.hcl import HclFileError, parse_file
 from eice_checks.model.builder import normalize_ports
 from eice_checks.model.values import shown
@@ -162,3 +163,41 @@ def test_a_resource_without_a_type_is_the_templates_error():
 def test_numbers_too_long_for_str_are_named_by_their_size():
     assert shown(10 ** 5000) == "a number of 5000 digits" and shown(65535) == "65535" and shown(True) == "True"
     assert normalize_ports("tcp", "9" * 5000, "22") is None and normalize_ports("tcp", "²", "22") is None
+
+
+# -- large Terraform files are read a piece at a time ---------------------------------------------------
+def _structure(body) -> list[tuple]:
+    found, stack = [], [("", body)]
+    while stack:
+        path, current = stack.pop()
+        found += [(path, name, a.source, a.line, a.column) for name, a in current.attributes.items()]
+        for index, block in enumerate(current.blocks):
+            found.append((path, block.type, tuple(block.labels), block.line, block.column))
+            stack.append((f"{path}/{index}", block.body))
+    return found
+
+
+def _whole(text: str):
+    data = text.encode()
+    return hcl._Reader(data, text).file_body(hcl._parse(data).root_node)
+
+
+def _blocks(count: int) -> str:
+    return "".join(f'resource "aws_security_group" "é{i}" {{\n  name = "é{i}"\n  policy = <<EOT\n{{\n  "a": {i}\n}}\nEOT\n'
+                   f'  ingress {{\n    cidr_blocks = ["10.0.{i % 256}.0/24"]\n  }}\n}}\n\ny{i} = {i}\n' for i in range(count))
+
+
+def test_a_large_file_is_read_a_piece_at_a_time_as_if_whole():
+    text = _blocks(8000)  # about 1.4 MB: three pieces
+    assert len(text.encode()) > 2 * hcl._PIECE
+    assert _structure(parse_file(text)) == _structure(_whole(text))
+
+
+def test_a_piece_that_does_not_parse_alone_falls_back_to_the_whole_file():
+    # a heredoc full of lines "}" where a piece would end; then an error past the first piece
+    text = _blocks(3000) + "z = <<EOT\n" + "x\n}\n" * 200_000 + "EOT\n" + _blocks(100)
+    assert _structure(parse_file(text)) == _structure(_whole(text))
+    broken = _blocks(6000) + 'resource "x" "y" {\n  a = [\n}\n' + _blocks(10)
+    with pytest.raises(HclFileError) as error:
+        parse_file(broken)
+    assert (error.value.line, error.value.message) == (_blocks(6000).count("\n") + 3, "unexpected '}'")

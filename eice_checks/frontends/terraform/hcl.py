@@ -26,6 +26,10 @@ _WATCHED_ABOVE = 64 * 1024
 _LOGGED_UP_TO = 128 * 1024
 _CHUNK = 1 << 20  # bytes handed to the parser per read
 _MAX_BLOCK_DEPTH = 100  # Terraform nests blocks a few levels deep; deeper is hostile input
+# tree-sitter's tree costs about 90 bytes per byte of input (450 MB for a 5 MB file): a large file is
+# parsed a piece of top-level blocks at a time, each piece's tree freed once it has been read.
+_PIECE = 512 * 1024
+_TOP_LEVEL_END = b"\n}\n"  # a block closed in column 0: the end of a top-level block (formatted code)
 
 
 class HclFileError(Exception):
@@ -93,6 +97,10 @@ def _get_parser() -> Any:
 
 def parse_file(text: str) -> Body:
     data = text.encode("utf-8", "surrogateescape")
+    if len(data) > 2 * _PIECE:
+        body = _parse_in_pieces(data)
+        if body is not None:
+            return body
     tree = _parse(data)
     if tree is None or tree.root_node.has_error:
         retried = _parse_exponents(text)
@@ -100,6 +108,28 @@ def parse_file(text: str) -> Body:
             return retried
         raise _syntax_error(data, tree)
     return _Reader(data, text).file_body(tree.root_node)
+
+
+def _parse_in_pieces(data: bytes) -> Optional[Body]:
+    """The file read a piece at a time, each piece ending with a top-level block; None when a piece
+    does not parse alone (a broken file, a heredoc holding a line "}", unformatted code): the file
+    is then parsed whole, which says where its first error is. A piece that parses alone ends where
+    everything opened in it is closed, so the next one starts at the top level."""
+    body = Body()
+    start = first_line = 0
+    while start < len(data):
+        end = data.find(_TOP_LEVEL_END, start + _PIECE)
+        end = len(data) if end < 0 else end + len(_TOP_LEVEL_END)
+        piece = data[start:end]
+        tree = _parse(piece)
+        if tree is None or tree.root_node.has_error:
+            return None
+        part = _Reader(piece, piece.decode("utf-8", "surrogateescape"), first_line).file_body(tree.root_node)
+        body.attributes.update(part.attributes)
+        body.blocks.extend(part.blocks)
+        first_line += piece.count(b"\n")
+        start = end
+    return body
 
 
 def _parse(data: bytes) -> Any:
@@ -135,10 +165,11 @@ def _parse_exponents(text: str) -> Optional[Body]:
 class _Reader:
     """Blocks and attributes out of a tree; expressions stay text."""
 
-    def __init__(self, data: bytes, text: str) -> None:
+    def __init__(self, data: bytes, text: str, first_line: int = 0) -> None:
         self.data = data
         self.ascii = len(data) == len(text)  # then byte offsets are character offsets
         self.text = text
+        self.first_line = first_line  # lines of the file before ``data`` (a piece of a large file)
 
     def _slice(self, node: Any) -> str:
         if self.ascii:
@@ -194,16 +225,17 @@ class _Reader:
             start = expression.start_point
             offset = len(text) - len(text.lstrip()) + problem.offset
             before = text[:offset]
-            line = start[0] + 1 + before.count("\n")
+            line = self.first_line + start[0] + 1 + before.count("\n")
             column = offset - before.rfind("\n") if "\n" in before else self._column(expression, start) + offset
             raise HclFileError(problem.message, line, column)
-        return Attribute(name, source, point[0] + 1, column=self._column(node, point))
+        return Attribute(name, source, self.first_line + point[0] + 1, column=self._column(node, point))
 
     def _block(self, cursor: Any, depth: int) -> Block:
         node = cursor.node
         point = node.start_point
         if depth >= _MAX_BLOCK_DEPTH:
-            raise HclFileError(f"blocks nested more than {_MAX_BLOCK_DEPTH} deep", point[0] + 1, point[1] + 1)
+            raise HclFileError(f"blocks nested more than {_MAX_BLOCK_DEPTH} deep", self.first_line + point[0] + 1,
+                               point[1] + 1)
         cursor.goto_first_child()
         block_type = self._slice(cursor.node)
         labels: list[str] = []
@@ -216,7 +248,7 @@ class _Reader:
             elif kind in ("string_lit", "identifier"):
                 labels.append(self._label(child))
         cursor.goto_parent()
-        return Block(block_type, labels, body or Body(), point[0] + 1, column=self._column(node, point))
+        return Block(block_type, labels, body or Body(), self.first_line + point[0] + 1, column=self._column(node, point))
 
     def _label(self, node: Any) -> str:
         text = self._slice(node)
