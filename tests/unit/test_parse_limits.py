@@ -193,7 +193,7 @@ def test_a_large_file_is_read_a_piece_at_a_time_as_if_whole():
     assert _structure(parse_file(text)) == _structure(_whole(text))
 
 
-def test_a_piece_that_does_not_parse_alone_falls_back_to_the_whole_file():
+def test_a_piece_that_does_not_parse_alone_grows_until_it_does_or_shows_the_error():
     # a heredoc full of lines "}" where a piece would end; then an error past the first piece
     text = _blocks(3000) + "z = <<EOT\n" + "x\n}\n" * 200_000 + "EOT\n" + _blocks(100)
     assert _structure(parse_file(text)) == _structure(_whole(text))
@@ -201,3 +201,10 @@ def test_a_piece_that_does_not_parse_alone_falls_back_to_the_whole_file():
     with pytest.raises(HclFileError) as error:
         parse_file(broken)
     assert (error.value.line, error.value.message) == (_blocks(6000).count("\n") + 3, "unexpected '}'")
+
+
+def test_a_top_level_block_too_large_to_parse_is_not_read():
+    text = 'resource "a" "b" {\n}\n' * 10 + "x = [\n" + "1,\n" * (hcl._MAX_PIECE // 3 + 1) + "]\n"
+    with pytest.raises(HclFileError) as error:
+        parse_file(text)  # not parsed: its tree would take some 400 MB
+    assert (error.value.line, error.value.message) == (21, "not read: a top-level block larger than 4 MiB")

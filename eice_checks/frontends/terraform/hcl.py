@@ -29,6 +29,7 @@ _MAX_BLOCK_DEPTH = 100  # Terraform nests blocks a few levels deep; deeper is ho
 # tree-sitter's tree costs about 90 bytes per byte of input (450 MB for a 5 MB file): a large file is
 # parsed a piece of top-level blocks at a time, each piece's tree freed once it has been read.
 _PIECE = 512 * 1024
+_MAX_PIECE = 4 << 20  # a top-level block larger than this (a tree of some 400 MB) is not read
 _TOP_LEVEL_END = b"\n}\n"  # a block closed in column 0: the end of a top-level block (formatted code)
 
 
@@ -96,40 +97,55 @@ def _get_parser() -> Any:
 
 
 def parse_file(text: str) -> Body:
+    """The file's structure; HclFileError for its first syntax error. A large file is read a piece of
+    top-level blocks at a time (see _PIECE)."""
     data = text.encode("utf-8", "surrogateescape")
-    if len(data) > 2 * _PIECE:
-        body = _parse_in_pieces(data)
-        if body is not None:
-            return body
-    tree = _parse(data)
-    if tree is None or tree.root_node.has_error:
-        retried = _parse_exponents(text)
-        if retried is not None:
-            return retried
-        raise _syntax_error(data, tree)
-    return _Reader(data, text).file_body(tree.root_node)
-
-
-def _parse_in_pieces(data: bytes) -> Optional[Body]:
-    """The file read a piece at a time, each piece ending with a top-level block; None when a piece
-    does not parse alone (a broken file, a heredoc holding a line "}", unformatted code): the file
-    is then parsed whole, which says where its first error is. A piece that parses alone ends where
-    everything opened in it is closed, so the next one starts at the top level."""
     body = Body()
     start = first_line = 0
     while start < len(data):
-        end = data.find(_TOP_LEVEL_END, start + _PIECE)
-        end = len(data) if end < 0 else end + len(_TOP_LEVEL_END)
-        piece = data[start:end]
-        tree = _parse(piece)
-        if tree is None or tree.root_node.has_error:
-            return None
-        part = _Reader(piece, piece.decode("utf-8", "surrogateescape"), first_line).file_body(tree.root_node)
+        end, part = _read_piece(data, start, first_line)
         body.attributes.update(part.attributes)
         body.blocks.extend(part.blocks)
-        first_line += piece.count(b"\n")
+        first_line += data.count(b"\n", start, end)
         start = end
     return body
+
+
+def _read_piece(data: bytes, start: int, first_line: int) -> tuple[int, Body]:
+    """(end, structure) of the piece that starts at ``start``: the rest of a small file, else the
+    top-level blocks up to the first that ends past _PIECE more bytes. A piece is grown while it
+    does not parse alone (it may end inside a heredoc holding a line "}"); one that parses alone
+    ends where everything opened in it is closed, so the next starts at the top level."""
+    end = _piece_end(data, start, start)
+    if end - start > _MAX_PIECE:
+        raise HclFileError(f"not read: a top-level block larger than {_MAX_PIECE >> 20} MiB", first_line + 1)
+    while True:
+        piece = data[start:end]
+        text = piece.decode("utf-8", "surrogateescape")
+        tree = _parse(piece)
+        if tree is not None and not tree.root_node.has_error:
+            return end, _Reader(piece, text, first_line).file_body(tree.root_node)
+        retried = _parse_exponents(text, first_line)
+        if retried is not None:
+            return end, retried
+        grown = _piece_end(data, start, end)
+        if end == len(data) or grown - start > _MAX_PIECE:
+            error = _syntax_error(piece, tree)
+            raise HclFileError(error.message, error.line and first_line + error.line, error.column)
+        end = grown
+
+
+def _piece_end(data: bytes, start: int, end: int) -> int:
+    """Where a piece from ``start`` ends; twice as far as ``end`` for one that did not parse (so a
+    hostile heredoc costs a few re-parses, not one per line)."""
+    if len(data) - start <= 2 * _PIECE:
+        return len(data)
+    found = data.find(_TOP_LEVEL_END, start + max(_PIECE, 2 * (end - start)))
+    found = len(data) if found < 0 else found + len(_TOP_LEVEL_END)
+    if end == start and found - start > _MAX_PIECE:  # a huge block ahead: the piece ends before it
+        before = data.rfind(_TOP_LEVEL_END, start, start + _PIECE)
+        return before + len(_TOP_LEVEL_END) if before >= 0 else found
+    return found
 
 
 def _parse(data: bytes) -> Any:
@@ -150,8 +166,8 @@ def _parse(data: bytes) -> Any:
 _EXPONENT = re.compile(r"(?<![\w.\"])(\d+)([eE][+-]?\d+)(?![\w.])")
 
 
-def _parse_exponents(text: str) -> Optional[Body]:
-    """Re-read a file that failed only on such numbers, written as 1.0e5 (lines do not move)."""
+def _parse_exponents(text: str, first_line: int) -> Optional[Body]:
+    """Re-read a piece that failed only on such numbers, written as 1.0e5 (lines do not move)."""
     if not _EXPONENT.search(text):
         return None
     patched = _EXPONENT.sub(r"\1.0\2", text)
@@ -159,7 +175,7 @@ def _parse_exponents(text: str) -> Optional[Body]:
     tree = _parse(data)
     if tree is None or tree.root_node.has_error:
         return None
-    return _Reader(data, patched).file_body(tree.root_node)
+    return _Reader(data, patched, first_line).file_body(tree.root_node)
 
 
 class _Reader:
