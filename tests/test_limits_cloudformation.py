@@ -53,9 +53,9 @@ Resources:
     Type: AWS::EC2::VPC
     Properties: {{CidrBlock: {deep}}}
 """
-    # (ten thousand levels are the loader's: tests/unit/test_limits.py has the resolver's part)
+    # the loader refuses the template's nesting first (tests/unit/test_limits.py has the resolver's part)
     found = notes(scan(tmp_path, {"bad/template.yaml": text}))
-    assert found == ["bad/template.yaml:7: Deep: values nested 65 deep is over the limit of 64 levels; unknown"]
+    assert found == ["bad/template.yaml:7: nested more than 128 levels deep"]
 
 
 def test_a_mapping_that_names_itself_under_an_undecided_fn_if(tmp_path):

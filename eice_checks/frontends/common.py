@@ -5,10 +5,16 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ..escape import bounded_message
-from ..model.values import EntityRef, is_unknown
+from ..model.values import EntityRef, is_unknown, shown
 
 # Tag that marks a resource as an intended EICE target even when nothing else says so.
 TARGET_TAG = "eice-checks:target"
+
+# The longest number literal read, in characters: far beyond any real value, and short enough that no
+# literal (hexadecimal, binary and base-60 YAML integers included) reaches Python's limit of 4300
+# digits for converting between int and str, which would raise in the middle of a scan.
+MAX_NUMBER_CHARS = 1000
+NUMBER_TOO_LONG = f"number longer than {MAX_NUMBER_CHARS} characters"
 
 
 @dataclass(frozen=True)
@@ -43,7 +49,7 @@ def display_name(value: Any) -> str:
         return value.label or value.key
     if is_unknown(value):
         return "an unresolved value"
-    return str(value)
+    return shown(value)
 
 
 def target_tag_flag(value: Any) -> Optional[bool]:

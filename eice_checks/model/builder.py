@@ -9,7 +9,7 @@ from .network import (
     ALL_PORTS, Endpoint, Location, Model, Peer, PrefixList, SecurityGroup, SgList, SgRule, Subnet, Target, Vpc,
     default_sg_key,
 )
-from .values import EntityRef, Unknown, is_unknown
+from .values import EntityRef, Unknown, is_unknown, shown
 
 _LAUNCH_KINDS = ("launch_template", "launch_configuration")
 _PROTOCOLS = {"-1": "all", "all": "all", "tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp",
@@ -20,7 +20,7 @@ def normalize_protocol(value: Any) -> Optional[str]:
     """Protocol name as the rules use it; any other IP protocol number only carries that protocol."""
     if isinstance(value, bool) or value is None or is_unknown(value):
         return None
-    text = str(value).strip().lower()
+    text = shown(value).strip().lower()
     if text in _PROTOCOLS:
         return _PROTOCOLS[text]
     return "other" if text.isdigit() else None
@@ -32,7 +32,10 @@ def _port(value: Any) -> Optional[int]:
     if isinstance(value, int):
         return value
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
+        try:
+            return int(value)
+        except ValueError:  # digits int() refuses: past 4300 of them, or not ASCII ("²")
+            return None
     return None
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Optional, Union
 
 from .addresses import Network, parse_cidr
-from .values import Unknown
+from .values import Unknown, shown
 
 TOOLS = ("cloudformation", "terraform")
 ALL_PORTS = (0, 65535)
@@ -40,7 +40,7 @@ class Peer:
     def of_cidr(text: object, label: str = "") -> "Peer":
         network = parse_cidr(text)
         if network is None:
-            return Peer("unknown", label or str(text))
+            return Peer("unknown", label or shown(text))
         return Peer("cidr", label or str(network), cidr=network)
 
     @staticmethod

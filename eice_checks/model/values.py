@@ -34,6 +34,18 @@ class EntityRef:
     label: str = field(default="", compare=False)  # how messages name it, e.g. "aws_security_group.eice"
 
 
+# Python refuses str() of an integer past 4300 digits (sys.set_int_max_str_digits), in the middle of
+# whatever message is being built: past this many bits (about 3900 digits) a number is named by its size.
+_SHOWN_BITS = 13_000
+
+
+def shown(value: Any) -> str:
+    """``str(value)`` for a message, also for an integer too long for ``str()`` (from arithmetic)."""
+    if isinstance(value, int) and value.bit_length() > _SHOWN_BITS:
+        return f"a number of {int(value.bit_length() * 0.30103)} digits"
+    return str(value)
+
+
 def is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown)
 

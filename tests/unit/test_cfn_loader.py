@@ -66,7 +66,7 @@ def test_json_keeps_lines():
     ('{"a": [1,\n 2,,]}', 2, "invalid JSON: unexpected character ','"),
     ('{"a": 1}\n{"b": 2}', 2, "invalid JSON: extra data after the JSON value"),
     ('{"a": "x', 1, "invalid JSON: Unterminated string starting at"),
-    ("[" * 600, 1, "invalid JSON: nesting too deep"),
+    ("[" * 600, 1, "invalid JSON: nested more than 128 levels deep"),
 ])
 def test_broken_json_is_refused_with_a_line(text, line, message):
     with pytest.raises(TemplateError) as error:

@@ -663,13 +663,15 @@ def test_deep_nesting_is_a_syntax_error(src: str) -> None:
     assert caught.value.message == "expression is nested too deeply"
 
 
-def test_long_chains_parse_without_recursion() -> None:
-    expr = parse_expression(" + ".join(["1"] * 5000))
-    assert references(expr) == []
+def test_long_chains_parse_without_recursion_and_are_bounded_by_the_tree_depth() -> None:
+    # a chain nests nothing while it is parsed, but its tree is as deep as it is long, and evaluation
+    # recurses once per level: an absurdly long one is refused, where it starts
     assert evaluate_source(" + ".join(["1"] * 100), SCOPE) == 100
-    # evaluation of an absurdly long chain degrades to Unknown instead of raising RecursionError;
-    # not to an error, which try() would skip: Terraform would compute it
-    assert evaluate(expr, SCOPE).reason.startswith("over a limit: an evaluation nested this deep")
+    assert references(parse_expression(" + ".join(["a"] * 128))) == [("a",)]
+    for chain in (" + ".join(["1"] * 5000), "a" + ".b" * 5000, "a" + "[0]" * 5000):
+        with pytest.raises(HclExpressionError) as caught:
+            parse_expression(chain)
+        assert (caught.value.message, caught.value.offset) == ("expression is nested too deeply", 0)
 
 
 def test_newlines_and_comments() -> None:

@@ -8,7 +8,7 @@ from ...limits import Budget, Where
 from ...model.builder import ModelBuilder
 from ..common import InputError
 from .build import TemplateBuilder
-from .loader import LineDict, TemplateError, load_json, load_yaml
+from .loader import LineDict, TemplateError, check_resources, load_json, load_yaml
 from .resolve import Exports, Resolver, Template
 
 # Cheap look at the text before parsing: YAML/JSON that never mentions a CloudFormation marker is not
@@ -33,6 +33,7 @@ def template_from_body(path: str, body: Any) -> Template | None:
     LineDict/LineList); None when it is not CloudFormation."""
     if not isinstance(body, LineDict) or not isinstance(body.get("Resources"), LineDict):
         return None
+    check_resources(body["Resources"])
     return Template(path, body, body["Resources"])
 
 

@@ -210,7 +210,7 @@ def _calls_below(directories: set[str], sources: dict[str, Any], seen: Optional[
 def _names(directory: str) -> list[str]:
     try:
         return sorted(os.listdir(directory))
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a name with a NUL or a lone surrogate (modules.json, source)
         return []
 
 

@@ -14,15 +14,23 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from ...escape import EXCERPT_CHARS, excerpt
+from .expressions.parser import parsed
+from .expressions.syntax import HclExpressionError
+
 # Up to this size a file is parsed in one call. Above it, parsing stops at the first syntax error:
 # tree-sitter's error recovery over a large broken file costs seconds and hundreds of MB, and a
 # broken file is reported whole anyway. (Watching for errors costs some speed, so small files skip it.)
 _WATCHED_ABOVE = 64 * 1024
 # Locating an error precisely re-parses with the parser's log, which is slow: only this far.
 _LOGGED_UP_TO = 128 * 1024
-_EXCERPT = 24  # characters of the offending text quoted in a message
 _CHUNK = 1 << 20  # bytes handed to the parser per read
 _MAX_BLOCK_DEPTH = 100  # Terraform nests blocks a few levels deep; deeper is hostile input
+# tree-sitter's tree costs about 90 bytes per byte of input (450 MB for a 5 MB file): a large file is
+# parsed a piece of top-level blocks at a time, each piece's tree freed once it has been read.
+_PIECE = 512 * 1024
+_MAX_PIECE = 4 << 20  # a top-level block larger than this (a tree of some 400 MB) is not read
+_TOP_LEVEL_END = b"\n}\n"  # a block closed in column 0: the end of a top-level block (formatted code)
 
 
 class HclFileError(Exception):
@@ -37,7 +45,7 @@ class HclUnavailable(Exception):
     """tree-sitter or its HCL grammar cannot be imported (a broken install)."""
 
 
-@dataclass
+@dataclass(slots=True)  # no __dict__: a large file holds hundreds of thousands
 class Attribute:
     name: str
     source: str  # the expression's source text
@@ -46,7 +54,7 @@ class Attribute:
     column: int = field(default=0, compare=False)  # 1-based, in characters; 0 when not known
 
 
-@dataclass
+@dataclass(slots=True)
 class Body:
     attributes: dict[str, Attribute] = field(default_factory=dict)
     blocks: list["Block"] = field(default_factory=list)
@@ -55,7 +63,7 @@ class Body:
         return [b for b in self.blocks if b.type == block_type]
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     type: str
     labels: list[str]
@@ -89,14 +97,55 @@ def _get_parser() -> Any:
 
 
 def parse_file(text: str) -> Body:
+    """The file's structure; HclFileError for its first syntax error. A large file is read a piece of
+    top-level blocks at a time (see _PIECE)."""
     data = text.encode("utf-8", "surrogateescape")
-    tree = _parse(data)
-    if tree is None or tree.root_node.has_error:
-        retried = _parse_exponents(text)
+    body = Body()
+    start = first_line = 0
+    while start < len(data):
+        end, part = _read_piece(data, start, first_line)
+        body.attributes.update(part.attributes)
+        body.blocks.extend(part.blocks)
+        first_line += data.count(b"\n", start, end)
+        start = end
+    return body
+
+
+def _read_piece(data: bytes, start: int, first_line: int) -> tuple[int, Body]:
+    """(end, structure) of the piece that starts at ``start``: the rest of a small file, else the
+    top-level blocks up to the first that ends past _PIECE more bytes. A piece is grown while it
+    does not parse alone (it may end inside a heredoc holding a line "}"); one that parses alone
+    ends where everything opened in it is closed, so the next starts at the top level."""
+    end = _piece_end(data, start, start)
+    if end - start > _MAX_PIECE:
+        raise HclFileError(f"not read: a top-level block larger than {_MAX_PIECE >> 20} MiB", first_line + 1)
+    while True:
+        piece = data[start:end]
+        text = piece.decode("utf-8", "surrogateescape")
+        tree = _parse(piece)
+        if tree is not None and not tree.root_node.has_error:
+            return end, _Reader(piece, text, first_line).file_body(tree.root_node)
+        retried = _parse_exponents(text, first_line)
         if retried is not None:
-            return retried
-        raise _syntax_error(data, tree)
-    return _Reader(data, text).file_body(tree.root_node)
+            return end, retried
+        grown = _piece_end(data, start, end)
+        if end == len(data) or grown - start > _MAX_PIECE:
+            error = _syntax_error(piece, tree)
+            raise HclFileError(error.message, error.line and first_line + error.line, error.column)
+        end = grown
+
+
+def _piece_end(data: bytes, start: int, end: int) -> int:
+    """Where a piece from ``start`` ends; twice as far as ``end`` for one that did not parse (so a
+    hostile heredoc costs a few re-parses, not one per line)."""
+    if len(data) - start <= 2 * _PIECE:
+        return len(data)
+    found = data.find(_TOP_LEVEL_END, start + max(_PIECE, 2 * (end - start)))
+    found = len(data) if found < 0 else found + len(_TOP_LEVEL_END)
+    if end == start and found - start > _MAX_PIECE:  # a huge block ahead: the piece ends before it
+        before = data.rfind(_TOP_LEVEL_END, start, start + _PIECE)
+        return before + len(_TOP_LEVEL_END) if before >= 0 else found
+    return found
 
 
 def _parse(data: bytes) -> Any:
@@ -117,8 +166,8 @@ def _parse(data: bytes) -> Any:
 _EXPONENT = re.compile(r"(?<![\w.\"])(\d+)([eE][+-]?\d+)(?![\w.])")
 
 
-def _parse_exponents(text: str) -> Optional[Body]:
-    """Re-read a file that failed only on such numbers, written as 1.0e5 (lines do not move)."""
+def _parse_exponents(text: str, first_line: int) -> Optional[Body]:
+    """Re-read a piece that failed only on such numbers, written as 1.0e5 (lines do not move)."""
     if not _EXPONENT.search(text):
         return None
     patched = _EXPONENT.sub(r"\1.0\2", text)
@@ -126,16 +175,17 @@ def _parse_exponents(text: str) -> Optional[Body]:
     tree = _parse(data)
     if tree is None or tree.root_node.has_error:
         return None
-    return _Reader(data, patched).file_body(tree.root_node)
+    return _Reader(data, patched, first_line).file_body(tree.root_node)
 
 
 class _Reader:
     """Blocks and attributes out of a tree; expressions stay text."""
 
-    def __init__(self, data: bytes, text: str) -> None:
+    def __init__(self, data: bytes, text: str, first_line: int = 0) -> None:
         self.data = data
         self.ascii = len(data) == len(text)  # then byte offsets are character offsets
         self.text = text
+        self.first_line = first_line  # lines of the file before ``data`` (a piece of a large file)
 
     def _slice(self, node: Any) -> str:
         if self.ascii:
@@ -168,10 +218,8 @@ class _Reader:
             node = cursor.node
             kind = node.type
             if kind == "attribute":
-                name = self._slice(node.child(0))
-                point = node.start_point
-                body.attributes[name] = Attribute(name, self._slice(node.child(node.child_count - 1)).strip(),
-                                                  point[0] + 1, column=self._column(node, point))
+                attribute = self._attribute(node)
+                body.attributes[attribute.name] = attribute
             elif kind == "block":
                 body.blocks.append(self._block(cursor, depth))
             if not cursor.goto_next_sibling():
@@ -179,11 +227,31 @@ class _Reader:
         cursor.goto_parent()
         return body
 
+    def _attribute(self, node: Any) -> Attribute:
+        """The attribute at ``node``; its expression must parse, as Terraform would refuse the file:
+        a syntax error (a nesting too deep to evaluate, a number too long to convert...) is the file's
+        error, with its place, whether or not the value is ever needed."""
+        name = self._slice(node.child(0))
+        point = node.start_point
+        expression = node.child(node.child_count - 1)
+        text = self._slice(expression)
+        source = text.strip()
+        problem = parsed(source)
+        if isinstance(problem, HclExpressionError):
+            start = expression.start_point
+            offset = len(text) - len(text.lstrip()) + problem.offset
+            before = text[:offset]
+            line = self.first_line + start[0] + 1 + before.count("\n")
+            column = offset - before.rfind("\n") if "\n" in before else self._column(expression, start) + offset
+            raise HclFileError(problem.message, line, column)
+        return Attribute(name, source, self.first_line + point[0] + 1, column=self._column(node, point))
+
     def _block(self, cursor: Any, depth: int) -> Block:
         node = cursor.node
         point = node.start_point
         if depth >= _MAX_BLOCK_DEPTH:
-            raise HclFileError(f"blocks nested more than {_MAX_BLOCK_DEPTH} deep", point[0] + 1, point[1] + 1)
+            raise HclFileError(f"blocks nested more than {_MAX_BLOCK_DEPTH} deep", self.first_line + point[0] + 1,
+                               point[1] + 1)
         cursor.goto_first_child()
         block_type = self._slice(cursor.node)
         labels: list[str] = []
@@ -196,7 +264,7 @@ class _Reader:
             elif kind in ("string_lit", "identifier"):
                 labels.append(self._label(child))
         cursor.goto_parent()
-        return Block(block_type, labels, body or Body(), point[0] + 1, column=self._column(node, point))
+        return Block(block_type, labels, body or Body(), self.first_line + point[0] + 1, column=self._column(node, point))
 
     def _label(self, node: Any) -> str:
         text = self._slice(node)
@@ -312,10 +380,7 @@ def _first_error_node(node: Any) -> Any:
 def _excerpt(data: bytes, offset: int) -> str:
     """The token at ``offset`` as a short quoted excerpt, control characters escaped: messages end
     up in CI logs and SARIF uploads, so they never carry more of the file than this."""
-    rest = data[offset:offset + 4 * _EXCERPT].decode("utf-8", "replace")
+    rest = data[offset:offset + 4 * EXCERPT_CHARS].decode("utf-8", "replace")
     token = re.match(r"[\w.-]+|\S", rest)
     text = token.group(0) if token else rest[:1]
-    if not text:
-        return "end of file"
-    text = text[:_EXCERPT]
-    return repr(text) if text.isprintable() else repr(text).encode("ascii", "backslashreplace").decode()
+    return f"'{excerpt(text)}'" if text else "end of file"

@@ -9,8 +9,6 @@ only looks known).
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import math
 import operator
 from typing import Any, Callable, Iterator
@@ -23,7 +21,7 @@ from .conversions import (
     to_bool, to_index, to_number, type_name, unknowable, unknowns,
 )
 from .functions import FLAT_COST, FUNCTIONS, UNKNOWN_ARGS_OK
-from .parser import parse_expression
+from .parser import parsed
 from .scope import Scope, Traversable
 from .syntax import (
     Binary, Conditional, Expr, ForExpr, FunctionCall, GetAttr, HclExpressionError, Index, Literal, ObjectExpr,
@@ -55,16 +53,6 @@ def evaluate_source(src: str, scope: Scope, budget: Budget | None = None) -> Any
     if isinstance(expr, HclExpressionError):
         return Unknown(f"syntax: {expr.message} at offset {expr.offset}")
     return evaluate(expr, scope, budget)
-
-
-@lru_cache(maxsize=1 << 16)
-def parsed(src: str) -> Expr | HclExpressionError:
-    """Each expression text is parsed once: a module's attributes are evaluated again for every
-    instance and every caller, and syntax trees are never changed by evaluation."""
-    try:
-        return parse_expression(src)
-    except HclExpressionError as exc:
-        return exc
 
 
 def _eval(node: Expr, env: _Env) -> Any:

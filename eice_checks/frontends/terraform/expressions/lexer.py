@@ -5,7 +5,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .syntax import HclExpressionError
+from ....escape import WORD_CHARS, excerpt
+from ...common import MAX_NUMBER_CHARS, NUMBER_TOO_LONG
+from .syntax import MAX_NESTING, TOO_DEEP, HclExpressionError
 
 _BLANK_RE = re.compile(r"(?:[ \t\r]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
 _NUMBER_RE = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
@@ -21,6 +23,9 @@ _OPERATORS = (
     (1, frozenset("+-*/%<>!?:=,.()[]{}")),
 )
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+# Each template level is two modes (the template and its interpolation): deeper than the parser would
+# accept is refused at once, which also bounds the forward scans for heredoc terminators.
+_MAX_MODES = 2 * MAX_NESTING + 1
 
 
 @dataclass(slots=True)
@@ -65,6 +70,14 @@ class Lexer:
     def _emit(self, kind: str, value: Any, offset: int) -> None:
         self.tokens.append(Token(kind, value, offset))
 
+    def _push(self, mode: _ExprMode | _TemplateMode, offset: int) -> None:
+        self._check_depth(offset)
+        self.modes.append(mode)
+
+    def _check_depth(self, offset: int) -> None:
+        if len(self.modes) >= _MAX_MODES:
+            raise HclExpressionError(TOO_DEEP, offset)
+
     def _expr_token(self, mode: _ExprMode) -> bool:
         """Scan one token in expression mode; False once the end of input is reached."""
         src = self.src
@@ -86,6 +99,8 @@ class Lexer:
             # after "." only digits: "x.0.1" is two legacy indexes, not the number 0.1
             pattern = _DIGITS_RE if last and last.kind == "op" and last.value == "." else _NUMBER_RE
             match = pattern.match(src, pos)
+            if match.end() - pos > MAX_NUMBER_CHARS:  # Python cannot convert much longer digit strings
+                raise HclExpressionError(NUMBER_TOO_LONG, pos)
             self._emit("num", match.group(), pos)
             self.pos = match.end()
         elif match := _IDENT_RE.match(src, pos):
@@ -93,7 +108,7 @@ class Lexer:
             self.pos = match.end()
         elif ch == '"':
             self._emit("oquote", None, pos)
-            self.modes.append(_TemplateMode(start=pos))
+            self._push(_TemplateMode(start=pos), pos)
         elif ch == "<" and (match := _HEREDOC_RE.match(src, pos)):
             self._heredoc(match)
         elif mode.in_template and mode.depth == 0 and (ch == "}" or src.startswith("~}", pos)):
@@ -110,7 +125,7 @@ class Lexer:
             if op in table:
                 break
         else:
-            raise HclExpressionError(f"unexpected character {self.src[pos]!r}", pos)
+            raise HclExpressionError(f"unexpected character '{excerpt(self.src[pos])}'", pos)
         if op == "{":
             mode.depth += 1
         elif op == "}" and mode.depth:
@@ -119,6 +134,7 @@ class Lexer:
         self.pos = pos + width
 
     def _heredoc(self, match: re.Match[str]) -> None:
+        self._check_depth(match.start())  # before the scan for the terminator
         src, marker = self.src, match.group(2)
         body = line = match.end()
         while True:  # find the terminator line
@@ -127,7 +143,7 @@ class Lexer:
             if src[line:line_end].strip() == marker:
                 break
             if newline < 0:
-                raise HclExpressionError(f"unterminated heredoc, expected {marker}", match.start())
+                raise HclExpressionError(f"unterminated heredoc, expected {excerpt(marker, WORD_CHARS)}", match.start())
             line = newline + 1
         indent = _common_indent(src[body:line]) if match.group(1) else 0
         self._emit("oheredoc", marker, match.start())
@@ -155,7 +171,7 @@ class Lexer:
                 self._flush(chunks, start)
                 strip = src.startswith("~", pos + 2)
                 self._emit("interp" if ch == "$" else "control", strip, pos)
-                self.modes.append(_ExprMode(in_template=True))
+                self._push(_ExprMode(in_template=True), pos)
                 self.pos = pos + (3 if strip else 2)
                 return
             elif ch == '"' and not mode.heredoc:

@@ -1,21 +1,21 @@
 """Tokens -> syntax tree: ``parse_expression``."""
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import count
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Optional
 
+from ....escape import excerpt
 from .conversions import number_literal
 from .lexer import Lexer, Token
 from .syntax import (
-    Binary, Conditional, Expr, ForExpr, FunctionCall, GetAttr, HclExpressionError, Index, Literal, ObjectExpr,
-    Parens, Splat, SplatItem, Template, TemplateFor, TemplateIf, TemplateWrap, TupleExpr, Unary, Variable,
+    MAX_DEPTH, MAX_NESTING, TOO_DEEP, Binary, Conditional, Expr, ForExpr, FunctionCall, GetAttr, HclExpressionError,
+    Index, Literal, ObjectExpr, Parens, Splat, SplatItem, Template, TemplateFor, TemplateIf, TemplateWrap, TupleExpr,
+    Unary, Variable, children,
 )
-
-# Recursive-descent budget: a nesting level costs about eight Python frames, so this keeps us far
-# below the interpreter's recursion limit while allowing any expression a human would write.
-_MAX_NESTING = 64
 
 _BINARY_PRECEDENCE = {
     "||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, "<=": 4, ">": 4, ">=": 4,
@@ -53,6 +53,10 @@ class _Parser:
         tok = self._peek()
         if tok.kind != "eof":
             raise self._unexpected(tok, "expected the end of the expression")
+        # Every level of the tree takes a token of its own: only a long expression can be too deep.
+        too_deep = _deeper_than(expr, MAX_DEPTH) if len(self.tokens) > MAX_DEPTH else None
+        if too_deep is not None:
+            raise HclExpressionError(TOO_DEEP, too_deep.offset)
         return expr
 
     # --- token helpers ---
@@ -107,9 +111,9 @@ class _Parser:
     @staticmethod
     def _unexpected(tok: Token, expected: str) -> HclExpressionError:
         if tok.kind in ("op", "num"):
-            desc = repr(tok.value)
+            desc = f"'{excerpt(tok.value)}'"
         elif tok.kind == "ident":
-            desc = f"identifier {tok.value!r}"
+            desc = f"identifier '{excerpt(tok.value)}'"
         else:
             desc = _TOKEN_NAMES[tok.kind]
         return HclExpressionError(f"unexpected {desc}, {expected}", tok.offset)
@@ -126,8 +130,8 @@ class _Parser:
         """Run a recursive parse step under the nesting budget."""
         self.nesting += 1
         try:
-            if self.nesting > _MAX_NESTING:
-                raise HclExpressionError("expression is nested too deeply", self._peek().offset)
+            if self.nesting > MAX_NESTING:
+                raise HclExpressionError(TOO_DEEP, self._peek().offset)
             return parse()
         finally:
             self.nesting -= 1
@@ -399,7 +403,7 @@ def _build_template(
     pieces: list[_Piece], pos: int, stops: tuple[str, ...], depth: int
 ) -> tuple[list[Expr], int, _Piece | None]:
     """Nest flat pieces into parts until a piece whose kind is in ``stops`` (returned, unconsumed)."""
-    if depth > _MAX_NESTING:
+    if depth > MAX_NESTING:
         raise HclExpressionError("template directives are nested too deeply", pieces[pos - 1].offset)
     parts: list[Expr] = []
     while pos < len(pieces):
@@ -432,10 +436,58 @@ def _build_template(
     return parts, pos, None
 
 
+def _deeper_than(expr: Expr, limit: int) -> Optional[Expr]:
+    """The first node, in source order, more than ``limit`` levels down (iteratively: the tree may be deep)."""
+    stack = [(expr, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return node
+        stack.extend((child, depth + 1) for child in reversed(children(node)))
+    return None
+
+
+# The commonest expressions, built without the lexer and the parser (the trees they would build): a
+# quoted string with nothing to interpolate or escape, a whole number, a reference (a.b.c).
+_PLAIN_STRING = re.compile(r'"([^"\\$%\n]*)"')
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
+_REFERENCE = re.compile(r"[^\W\d][\w-]*(?:\.[^\W\d][\w-]*)*")
+
+
+def _plain(src: str) -> Optional[Expr]:
+    if match := _PLAIN_STRING.fullmatch(src):
+        return Template(0, [Literal(1, match.group(1))] if match.group(1) else [])
+    if _WHOLE_NUMBER.fullmatch(src):
+        return Literal(0, int(src))
+    if _REFERENCE.fullmatch(src):
+        root, *names = src.split(".")
+        if root in _KEYWORDS or len(names) >= MAX_DEPTH:  # the parser refuses either
+            return Literal(0, _KEYWORDS[root]) if root in _KEYWORDS and not names else None
+        node: Expr = Variable(0, root)
+        for name in names:
+            node = GetAttr(0, node, name)
+        return node
+    return None
+
+
 def parse_expression(src: str) -> Expr:
     """Parse one HCL2 expression; raises HclExpressionError on bad syntax."""
+    plain = _plain(src)
+    if plain is not None:
+        return plain
     try:
         return _Parser(src).parse()
     except RecursionError:  # the caller's own stack may already be deep
-        raise HclExpressionError("expression is nested too deeply", 0) from None
+        raise HclExpressionError(TOO_DEEP, 0) from None
+
+
+@lru_cache(maxsize=1 << 16)
+def parsed(src: str) -> Expr | HclExpressionError:
+    """The tree of an expression text, or its syntax error, parsed once: the file reader checks every
+    expression, and a module's attributes are evaluated again for every instance and every caller
+    (syntax trees are never changed by evaluation)."""
+    try:
+        return parse_expression(src)
+    except HclExpressionError as exc:
+        return exc
 

@@ -1,11 +1,9 @@
 """Static analysis: which traversal paths an expression reads, without evaluating it."""
 from __future__ import annotations
 
-from dataclasses import fields
-from typing import Any, Iterator
+from typing import Any
 
-from .syntax import Expr, ForExpr, GetAttr, Index, Splat, TemplateFor, Variable
-
+from .syntax import Expr, ForExpr, GetAttr, Index, Splat, TemplateFor, Variable, children
 
 
 def references(expr: Expr) -> list[tuple[str, ...]]:
@@ -21,11 +19,11 @@ def references(expr: Expr) -> list[tuple[str, ...]]:
             _traversal_references(node, bound, found, stack)
         elif isinstance(node, (ForExpr, TemplateFor)):
             inner = bound | {name for name in (node.key_var, node.value_var) if name}
-            children = [child for child in _children(node) if child is not node.collection]
-            stack.extend((child, inner) for child in reversed(children))
+            body = [child for child in children(node) if child is not node.collection]
+            stack.extend((child, inner) for child in reversed(body))
             stack.append((node.collection, bound))
         else:
-            stack.extend((child, bound) for child in reversed(_children(node)))
+            stack.extend((child, bound) for child in reversed(children(node)))
     return list(found)
 
 
@@ -45,16 +43,3 @@ def _traversal_references(
         stack.append((node, bound))
     elif node.name not in bound:
         found.setdefault((node.name, *reversed(names)), None)
-
-
-def _children(node: Expr) -> list[Expr]:
-    """Direct sub-expressions in source order (fields hold nodes, lists of nodes or key/value pairs)."""
-    return list(_nodes_in([getattr(node, field.name) for field in fields(node)]))
-
-
-def _nodes_in(values: Any) -> Iterator[Expr]:
-    for value in values:
-        if isinstance(value, Expr):
-            yield value
-        elif isinstance(value, (list, tuple)):
-            yield from _nodes_in(value)

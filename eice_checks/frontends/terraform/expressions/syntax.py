@@ -1,8 +1,16 @@
 """The syntax tree of an HCL2 native-syntax expression, and the error raised for bad syntax."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
+
+# Parsing recurses once per nesting level (about eight Python frames), evaluation once per level of
+# the tree (two or three): these bounds keep both far below the interpreter's recursion limit, which
+# the CLI must not raise (it may run inside another tool's stack), while allowing any expression a
+# human writes. The tree may be deeper than the nesting: ``a + b + c`` nests nothing but is a chain.
+MAX_NESTING = 64
+MAX_DEPTH = 128
+TOO_DEEP = "expression is nested too deeply"
 
 
 class HclExpressionError(Exception):
@@ -137,3 +145,22 @@ class ForExpr(Expr):
 class Parens(Expr):
     expr: Expr
 
+
+
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def children(node: Expr) -> list[Expr]:
+    """Direct sub-expressions in source order (fields hold nodes, lists of nodes or key/value pairs)."""
+    names = _CHILD_FIELDS.get(type(node))
+    if names is None:  # the fields declared to hold expressions (``Literal.value`` holds a value)
+        names = _CHILD_FIELDS[type(node)] = tuple(f.name for f in fields(node) if "Expr" in str(f.type))
+    found: list[Expr] = []
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, Expr):
+            found.append(value)
+        elif isinstance(value, list):
+            for item in value:
+                found.extend(item if isinstance(item, tuple) else (item,))
+    return found
