@@ -86,7 +86,10 @@ def current_run(frame: Optional[FrameType]) -> tuple[CheckovRun, Optional[str]]:
 
 
 def _is_runner_frame(frame: FrameType) -> bool:
-    return isinstance(frame.f_locals.get("self"), BaseRunner) and "root_folder" in frame.f_locals
+    # the code's variable names first: reading f_locals builds a dict of the frame, on every frame
+    code = frame.f_code
+    return (("root_folder" in code.co_varnames or "root_folder" in code.co_cellvars)
+            and isinstance(frame.f_locals.get("self"), BaseRunner) and "root_folder" in frame.f_locals)
 
 
 def root_module(definition_key: Any) -> Optional[str]:
