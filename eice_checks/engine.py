@@ -61,7 +61,19 @@ def _rare_collections() -> Iterator[None]:
     try:
         yield
     finally:
+        _promote_survivors()
         gc.set_threshold(*previous)
+
+
+def _promote_survivors() -> None:
+    """Move what the scan allocated to the oldest generation without walking it. Otherwise the
+    first allocation under the caller's threshold walks every object the scan left (the report and
+    its model, a fifth of a mid-size scan). Freezing and unfreezing splices lists (constant time);
+    any garbage among those objects goes with the next full collection. Skipped when the caller
+    keeps frozen objects of its own, which unfreezing would release."""
+    if gc.isenabled() and gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
 
 
 def _report(scanned: ScanResult, config: Config) -> Report:

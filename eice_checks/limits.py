@@ -39,7 +39,7 @@ MAX_NOTES = 10  # notes per module tree or template; the rest are summed up in o
 STRING_STEP = 16
 READ_STEPS = 4  # per element the model builder reads: it makes rules, peers, parsed ranges of them
 ATTRIBUTE_STEPS = 10  # per attribute evaluated (for each instance and binding): scopes, caches, its use
-_LONG_STRING = 1024  # shorter strings cost one step: creating them is no more work than the node
+LONG_STRING = 1024  # shorter strings cost one step: creating them is no more work than the node
 
 Where = tuple[str, Optional[int], str]  # file, line, what it is (aws_instance.app, local.x, Endpoint)
 
@@ -120,7 +120,7 @@ class Budget:
         """``value`` itself, once it is known to be within the size limits (else OverLimit)."""
         kind = type(value)  # (by type first: this runs for every expression node)
         if kind is str:
-            if len(value) >= _LONG_STRING:
+            if len(value) >= LONG_STRING:
                 self._admit_string(value)
         elif self._is_collection(kind):
             known = self._sizes.get(id(value))

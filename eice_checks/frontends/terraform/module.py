@@ -20,15 +20,16 @@ from functools import lru_cache
 from typing import Any, Callable, Iterator, Optional, Union
 
 from ...limits import (
-    ATTRIBUTE_STEPS, MAX_INSTANCES, MAX_MODULE_DEPTH, STEPS_PER_CHARACTER, Budget, OverLimit, Where, check,
+    ATTRIBUTE_STEPS, LONG_STRING, MAX_INSTANCES, MAX_MODULE_DEPTH, MAX_NUMBER_BITS, STEPS_PER_CHARACTER, Budget,
+    OverLimit, Where, check,
 )
 from ...model.network import default_sg_key
 from ...model.values import EntityRef, Unknown, is_unknown
 from ..common import InputError
-from .expressions.evaluate import evaluate_source, parsed
+from .expressions.evaluate import evaluate_parsed, parsed
 from .expressions.references import references
 from .expressions.scope import Traversable
-from .expressions.syntax import HclExpressionError
+from .expressions.syntax import HclExpressionError, Literal
 from .hcl import Attribute, Block, Body
 
 # Resource types whose ``id`` is the identity of a modelled entity.
@@ -200,6 +201,7 @@ class Bindings:
 
 
 NO_BINDINGS = Bindings()
+_MISSING = object()
 
 
 @dataclass
@@ -328,10 +330,15 @@ class ModuleInstance:
     def evaluate(self, attribute: Attribute, bindings: Bindings = NO_BINDINGS) -> Any:
         """Evaluate once per attribute and binding set (so a chain of references costs each link
         once); a reference cycle, or references nested too deep, yield Unknown with a note."""
-        marker = (id(attribute), bindings.token)
-        if marker in self._cache:
-            return self._cache[marker]
+        expr = parsed(attribute.source)
         budget = self.loader.budget
+        if type(expr) is Literal and _is_small_scalar(expr.value):  # from_port = 22: nothing to follow
+            budget.step(ATTRIBUTE_STEPS)
+            return expr.value
+        marker = (id(attribute), bindings.token)
+        cached = self._cache.get(marker, _MISSING)
+        if cached is not _MISSING:
+            return cached
         if marker in self._active:
             budget.note("its value depends on itself (a reference cycle); unknown", self.source.where(attribute))
             return Unknown("reference cycle")
@@ -341,7 +348,7 @@ class ModuleInstance:
             return budget.overrun(exc, self.source.where(attribute))
         self._active.add(marker)
         try:
-            value = evaluate_source(attribute.source, _Scope(self, bindings), budget)
+            value = evaluate_parsed(expr, _Scope(self, bindings), budget)
         finally:
             self._active.discard(marker)
             budget.leave()
@@ -721,3 +728,13 @@ def _attributes(body: Body) -> Iterator[Attribute]:
         current = stack.pop()
         yield from current.attributes.values()
         stack.extend(block.body for block in current.blocks)
+
+
+def _is_small_scalar(value: Any) -> bool:
+    """A literal the budget would admit as it is: returned without a scope, a cache or admission."""
+    kind = type(value)
+    if kind is str:
+        return len(value) < LONG_STRING
+    if kind is int:
+        return value.bit_length() <= MAX_NUMBER_BITS
+    return kind is bool or kind is float or value is None

@@ -13,7 +13,7 @@ import math
 import operator
 from typing import Any, Callable, Iterator
 
-from eice_checks.limits import MAX_CHARACTERS, Budget, OverLimit, check, stack_limit
+from eice_checks.limits import LONG_STRING, MAX_CHARACTERS, Budget, OverLimit, check, stack_limit
 from eice_checks.model.values import Unknown
 
 from .conversions import (
@@ -49,10 +49,19 @@ def evaluate(expr: Expr, scope: Scope, budget: Budget | None = None) -> Any:
 
 def evaluate_source(src: str, scope: Scope, budget: Budget | None = None) -> Any:
     """Parse and evaluate; a syntax error yields Unknown("syntax: ...")."""
-    expr = parsed(src)
+    return evaluate_parsed(parsed(src), scope, budget)
+
+
+def evaluate_parsed(expr: Expr | HclExpressionError, scope: Scope, budget: Budget | None = None) -> Any:
+    """Evaluate what ``parsed`` returned; a syntax error yields Unknown("syntax: ...")."""
     if isinstance(expr, HclExpressionError):
         return Unknown(f"syntax: {expr.message} at offset {expr.offset}")
     return evaluate(expr, scope, budget)
+
+
+# Types whose values have no size to measure (references, unknowns, booleans, floats, None):
+# Budget.admit returns them as they are.
+_ADMITTED_AS_IS: dict[type, bool] = {}
 
 
 def _eval(node: Expr, env: _Env) -> Any:
@@ -61,7 +70,14 @@ def _eval(node: Expr, env: _Env) -> Any:
         budget.steps -= 1  # Budget.step, inline: this runs for every node
         if budget.steps < 0:
             budget.step(0)
-        return budget.admit(_EVALUATORS[type(node)](node, env))
+        value = _EVALUATORS[type(node)](node, env)
+        kind = type(value)  # (what Budget.admit would return unmeasured, told apart inline: most values)
+        as_is = _ADMITTED_AS_IS.get(kind)
+        if as_is is None:
+            as_is = _ADMITTED_AS_IS[kind] = kind is bool or not issubclass(kind, (list, dict, str, int))
+        if as_is or kind is str and len(value) < LONG_STRING:
+            return value
+        return budget.admit(value)
     except Unknowable as exc:
         return exc.value
     except OverLimit as exc:
@@ -230,6 +246,17 @@ def _rendered(parts: list[Expr], env: _Env) -> Iterator[str]:
             yield render(_eval(part, env))
 
 
+def _eval_object_of(node: GetAttr, env: _Env) -> Any:
+    """What ``node`` takes an attribute of. A name (``var`` in ``var.x``, a resource type, a for
+    variable) is resolved here rather than as a node of its own: a third of all nodes are such names,
+    and their values are references or were measured where they were made."""
+    obj = node.obj
+    if type(obj) is not Variable:
+        return _eval(obj, env)
+    env.budget.steps -= 1  # the step its node would cost (the budget is checked at the next node)
+    return _eval_variable(obj, env)
+
+
 def _get_attr(obj: Any, name: str) -> Any:
     if isinstance(obj, Traversable):
         return obj.get_attr(name)
@@ -268,7 +295,7 @@ _EVALUATORS: dict[type, Callable[[Any, _Env], Any]] = {
     TemplateWrap: lambda node, env: _eval(node.expr, env),
     Parens: lambda node, env: _eval(node.expr, env),
     Variable: _eval_variable,
-    GetAttr: lambda node, env: _get_attr(_eval(node.obj, env), node.name),
+    GetAttr: lambda node, env: _get_attr(_eval_object_of(node, env), node.name),
     Index: lambda node, env: _index(_eval(node.obj, env), _eval(node.key, env)),
     Splat: _eval_splat,
     SplatItem: lambda node, env: env.names[_splat_name(node.slot)],

@@ -368,6 +368,8 @@ class _Parser:
             return TemplateWrap(open_tok.offset, pieces[0].value)
         _apply_strip_markers(pieces)
         parts, _, _ = _build_template(pieces, 0, (), 0)
+        if all(type(part) is Literal and type(part.value) is str for part in parts):  # text only ("tcp", "10.0.0.0/16"): a constant
+            return Literal(open_tok.offset, "".join(part.value for part in parts))
         return Template(open_tok.offset, parts)
 
     def _directive(self, open_tok: Token) -> _Piece:
@@ -456,7 +458,7 @@ _REFERENCE = re.compile(r"[^\W\d][\w-]*(?:\.[^\W\d][\w-]*)*")
 
 def _plain(src: str) -> Optional[Expr]:
     if match := _PLAIN_STRING.fullmatch(src):
-        return Template(0, [Literal(1, match.group(1))] if match.group(1) else [])
+        return Literal(0, match.group(1))
     if _WHOLE_NUMBER.fullmatch(src):
         return Literal(0, int(src))
     if _REFERENCE.fullmatch(src):
