@@ -10,7 +10,7 @@ import pytest
 from eice_checks import engine
 from eice_checks.config import Config
 from eice_checks.frontends.cloudformation.build import TemplateBuilder
-from eice_checks.frontends.terraform.build import ModuleBuilder
+from eice_checks.frontends.terraform.build import _HANDLERS, ModuleBuilder
 from eice_checks.rules import CATALOG, RULES_BY_ID
 from eice_checks.verdicts import ENDPOINT_TYPES, FAILED, PASSED, TARGET_TYPES, UNKNOWN, Verdicts, resource_types
 
@@ -28,7 +28,8 @@ def _handlers(monkeypatch, builder_class, folder) -> dict:
     original = builder_class.build
 
     def build(self):
-        seen.update(self._handlers)
+        table = getattr(self, "_handlers", None)  # CloudFormation: per builder; Terraform: one table of names
+        seen.update(table if table is not None else {kind: getattr(self, name) for kind, name in _HANDLERS.items()})
         return original(self)
 
     monkeypatch.setattr(builder_class, "build", build)

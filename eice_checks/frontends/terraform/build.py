@@ -22,34 +22,40 @@ TOOL = "terraform"
 _CIDR_ATTRIBUTES = ("cidr_blocks", "ipv6_cidr_blocks")
 
 
+# The method of ModuleBuilder that adds each resource type to the model (by name: one table for all
+# module instances, not a table of bound methods in each).
+_HANDLERS: dict[str, str] = {
+    "aws_vpc": "_vpc", "aws_vpc_ipv4_cidr_block_association": "_vpc_cidr_association",
+    "aws_subnet": "_subnet", "aws_security_group": "_security_group",
+    "aws_default_security_group": "_default_security_group",
+    "aws_security_group_rule": "_security_group_rule",
+    "aws_vpc_security_group_ingress_rule": "_vpc_rule", "aws_vpc_security_group_egress_rule": "_vpc_rule",
+    "aws_ec2_instance_connect_endpoint": "_endpoint", "aws_instance": "_instance",
+    "aws_launch_template": "_launch_template", "aws_launch_configuration": "_launch_configuration",
+    "aws_network_interface": "_network_interface", "aws_eip": "_elastic_ip",
+    "aws_eip_association": "_elastic_ip", "aws_autoscaling_group": "_auto_scaling_group",
+    "aws_ec2_managed_prefix_list": "_prefix_list",
+    "aws_ec2_managed_prefix_list_entry": "_prefix_list_entry",
+}
+
+
 class ModuleBuilder:
     """Adds the resources of one module instance (root or child) to the shared model."""
 
     def __init__(self, module: ModuleInstance, builder: ModelBuilder) -> None:
         self.m = module
         self.b = builder
-        self._handlers: dict[str, Callable[[ResourceInstance, Location], None]] = {
-            "aws_vpc": self._vpc, "aws_vpc_ipv4_cidr_block_association": self._vpc_cidr_association,
-            "aws_subnet": self._subnet, "aws_security_group": self._security_group,
-            "aws_default_security_group": self._default_security_group,
-            "aws_security_group_rule": self._security_group_rule,
-            "aws_vpc_security_group_ingress_rule": self._vpc_rule, "aws_vpc_security_group_egress_rule": self._vpc_rule,
-            "aws_ec2_instance_connect_endpoint": self._endpoint, "aws_instance": self._instance,
-            "aws_launch_template": self._launch_template, "aws_launch_configuration": self._launch_configuration,
-            "aws_network_interface": self._network_interface, "aws_eip": self._elastic_ip,
-            "aws_eip_association": self._elastic_ip, "aws_autoscaling_group": self._auto_scaling_group,
-            "aws_ec2_managed_prefix_list": self._prefix_list,
-            "aws_ec2_managed_prefix_list_entry": self._prefix_list_entry,
-        }
         self._attachments_unresolved = False
         self._eni_attachments = self._network_interface_attachments()
 
     def build(self) -> None:
         for resource in self.m.source.resources.values():
-            handler = self._handlers.get(resource.type)
-            if handler is not None:
+            name = _HANDLERS.get(resource.type)
+            if name is not None:
+                handler: Callable[[ResourceInstance, Location], None] = getattr(self, name)
+                location = Location(resource.file, resource.line, resource.column)
                 for instance in self.m.resource_instances_or_placeholder(resource):
-                    handler(instance, Location(resource.file, resource.line, resource.column))
+                    handler(instance, location)
         self._hand_out_groups()
 
     def _hand_out_groups(self) -> None:

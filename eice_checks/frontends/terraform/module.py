@@ -16,7 +16,7 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Callable, Iterator, Optional, Union
 
 from ...limits import (
@@ -316,12 +316,16 @@ class ModuleInstance:
         # in the user's own code, where findings inside it point. None for the user's own modules.
         self.origin = origin
         self.scope_key = f"{loader.root}::{prefix}" if prefix else loader.root
-        self._cache: dict[tuple[int, str], Any] = {}
+        self._cache: dict[str, dict[int, Any]] = {}  # binding set's token -> id of attribute -> value
         self._active: set[tuple[int, str]] = set()
         self._prepared: set[str] = set()  # locals whose dependencies are evaluated (see local)
         self._expansions: dict[str, Union[list[ResourceInstance], Unknown]] = {}
         self._values: dict[str, Any] = {}  # resource address -> its value (see resource_value)
         self._children: Optional[dict[str, Union[list[tuple[str, Any, "ModuleInstance"]], Unknown]]] = None
+        # What the roots of references (var, local, module, resource types) stand for: made once per
+        # module instance, not once per reference.
+        self._module_values: dict[str, Any] = {}
+        self.roots: dict[str, Traversable] = {}
 
     def key(self, address: str) -> str:
         return f"{self.scope_key}#{address}"
@@ -335,10 +339,13 @@ class ModuleInstance:
         if type(expr) is Literal and _is_small_scalar(expr.value):  # from_port = 22: nothing to follow
             budget.step(ATTRIBUTE_STEPS)
             return expr.value
-        marker = (id(attribute), bindings.token)
-        cached = self._cache.get(marker, _MISSING)
+        cache = self._cache.get(bindings.token)  # (by binding set, then by attribute: no key objects to keep)
+        if cache is None:
+            cache = self._cache[bindings.token] = {}
+        cached = cache.get(id(attribute), _MISSING)
         if cached is not _MISSING:
             return cached
+        marker = (id(attribute), bindings.token)
         if marker in self._active:
             budget.note("its value depends on itself (a reference cycle); unknown", self.source.where(attribute))
             return Unknown("reference cycle")
@@ -352,7 +359,7 @@ class ModuleInstance:
         finally:
             self._active.discard(marker)
             budget.leave()
-        self._cache[marker] = value
+        cache[id(attribute)] = value
         return value
 
     def read(self, attribute: Attribute, bindings: Bindings = NO_BINDINGS) -> Any:
@@ -493,7 +500,27 @@ class ModuleInstance:
         return instances
 
     def _input(self, attribute: Attribute, bindings: Bindings) -> Callable[[], Any]:
-        return lambda: self.evaluate(attribute, bindings)
+        return partial(self.evaluate, attribute, bindings)
+
+    def module_value(self, name: str) -> Any:
+        """``module.x`` as expressions see it: its outputs, a list (count) or a map (for_each) of them;
+        made once (see resource_value)."""
+        if name not in self._module_values:
+            self._module_values[name] = self._module_value(name)
+        return self._module_values[name]
+
+    def _module_value(self, name: str) -> Any:
+        instances = self.children().get(name)
+        if instances is None:
+            return Unknown(f"undeclared module {name}")
+        if is_unknown(instances):
+            return instances
+        call = self.source.calls[name]
+        if "count" in call.body.attributes:
+            return [_ModuleOutputs(child) for _, _, child in instances]
+        if "for_each" in call.body.attributes:
+            return {key: _ModuleOutputs(child) for _, key, child in instances}
+        return _ModuleOutputs(instances[0][2])
 
     def walk(self) -> Iterator["ModuleInstance"]:
         """This instance and every module instance below it."""
@@ -512,45 +539,39 @@ class _Scope:
         self.bindings = bindings
 
     def resolve_root(self, name: str) -> Any:
-        if name in self.bindings.names:
-            return self.bindings.names[name]
-        if name == "var":
-            return _Named(self.module.variable)
-        if name == "local":
-            return _Named(self._local)
-        if name == "module":
-            return _Named(self._module)
+        names = self.bindings.names
+        if name in names:
+            return names[name]
+        module = self.module
+        root = module.roots.get(name)
+        if root is not None:
+            return root
+        lookup = _NAMED_ROOTS.get(name)
+        if lookup is not None:
+            root = module.roots[name] = _Named(lookup, module)
+            return root
         if name == "data":
             return Unknown("data source: read at plan time")
         if name in ("count", "each", "self", "path", "terraform"):
             return Unknown(f"{name} is not known here")
-        return _ResourceType(self.module, name)
-
-    def _local(self, name: str) -> Any:
-        return self.module.local(name)
-
-    def _module(self, name: str) -> Any:
-        instances = self.module.children().get(name)
-        if instances is None:
-            return Unknown(f"undeclared module {name}")
-        if is_unknown(instances):
-            return instances
-        call = self.module.source.calls[name]
-        if "count" in call.body.attributes:
-            return [_ModuleOutputs(child) for _, _, child in instances]
-        if "for_each" in call.body.attributes:
-            return {key: _ModuleOutputs(child) for _, key, child in instances}
-        return _ModuleOutputs(instances[0][2])
+        root = self.module.roots[name] = _ResourceType(self.module, name)
+        return root
 
 
 class _Named(Traversable):
-    """``var.x``, ``local.x``, ``module.x``: attribute access answered by a function."""
+    """``var.x``, ``local.x``, ``module.x``: attribute access answered by a method of the module
+    instance (held as a function and the instance: no bound method per instance)."""
 
-    def __init__(self, lookup: Callable[[str], Any]) -> None:
+    def __init__(self, lookup: Callable[[ModuleInstance, str], Any], module: ModuleInstance) -> None:
         self.lookup = lookup
+        self.module = module
 
     def get_attr(self, name: str) -> Any:
-        return self.lookup(name)
+        return self.lookup(self.module, name)
+
+
+_NAMED_ROOTS: dict[str, Callable[[ModuleInstance, str], Any]] = {
+    "var": ModuleInstance.variable, "local": ModuleInstance.local, "module": ModuleInstance.module_value}
 
 
 class _ModuleOutputs(Traversable):
