@@ -1,15 +1,14 @@
 """Scan, analyse, run the enabled rules: the whole job, independent of how results are shown."""
 from __future__ import annotations
 
-import gc
 import os
 import re
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Iterable, Optional
 
 from .analysis.findings import Finding, severity_rank
+from .collector import rare_collections
 from .analysis.paths import Analysis
 from .config import Config
 from .frontends.common import InputError
@@ -38,7 +37,7 @@ class Report:
 
 
 def run(paths: list[str], config: Config, inputs: Optional[ScanInputs] = None) -> Report:
-    with _rare_collections():
+    with rare_collections():
         return _report(scan(paths, inputs, config.max_file_size), config)
 
 
@@ -47,33 +46,8 @@ def run_templates(templates: list[Template], config: Config, inputs: Optional[Sc
     """The same job on CloudFormation templates already in memory: a host (cfn-lint) decoded them,
     maybe from standard input, so there is no file to read again. ``other_stacks_unseen``: see
     ``scan_templates``."""
-    with _rare_collections():
+    with rare_collections():
         return _report(scan_templates(templates, inputs, other_stacks_unseen), config)
-
-
-@contextmanager
-def _rare_collections() -> Iterator[None]:
-    """A scan allocates many small objects that all live until it ends (syntax trees, the model):
-    CPython's cycle collector would walk them again and again, a third of a large scan's time.
-    Collect rarely while scanning, and give the caller (maybe cfn-lint or checkov) its settings back."""
-    previous = gc.get_threshold()
-    gc.set_threshold(max(previous[0], 100_000), *previous[1:])
-    try:
-        yield
-    finally:
-        _promote_survivors()
-        gc.set_threshold(*previous)
-
-
-def _promote_survivors() -> None:
-    """Move what the scan allocated to the oldest generation without walking it. Otherwise the
-    first allocation under the caller's threshold walks every object the scan left (the report and
-    its model, a fifth of a mid-size scan). Freezing and unfreezing splices lists (constant time);
-    any garbage among those objects goes with the next full collection. Skipped when the caller
-    keeps frozen objects of its own, which unfreezing would release."""
-    if gc.isenabled() and gc.get_freeze_count() == 0:
-        gc.freeze()
-        gc.unfreeze()
 
 
 def _report(scanned: ScanResult, config: Config) -> Report:

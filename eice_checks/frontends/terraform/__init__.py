@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
+from ...collector import promote_survivors
 from ...files import OUTSIDE
 from ...model.builder import ModelBuilder
 from ...model.values import is_unknown
@@ -45,6 +46,7 @@ class TerraformFrontEnd:
         from .module import ModuleInstance, ModuleLoader
 
         sources = {d: self.parse_directory(d, files, count=d not in planned) for d, files in modules.items()}
+        promote_survivors()  # the syntax trees live until the scan ends: not walked again (see collector)
         for directory in _roots(sources, planned):
             source = sources[directory]
             try:
