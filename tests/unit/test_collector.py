@@ -1,0 +1,59 @@
+"""The scan's collector settings: the caller's are given back, its frozen objects stay frozen, and
+what the scan leaves is not walked by the caller's next young-generation collection."""
+import gc
+
+from eice_checks.collector import promote_survivors, rare_collections
+from eice_checks.config import Config
+from eice_checks.engine import run
+
+from helpers import FIXTURES
+
+FOLDER = str(FIXTURES / "rules" / "EICE002" / "terraform")
+
+
+def test_the_callers_threshold_is_given_back():
+    previous = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    try:
+        assert run([FOLDER], Config()).findings
+        assert gc.get_threshold() == (700, 10, 10)
+    finally:
+        gc.set_threshold(*previous)
+
+
+def test_what_the_scan_leaves_is_promoted_not_left_young():
+    """Otherwise the caller's next young-generation collection walks all of it (the report, the model)."""
+    previous = gc.get_threshold()
+    gc.set_threshold(10**9, 10, 10)  # a caller that collects late: the young count can be read after the scan
+    gc.collect()
+    try:
+        report = run([FOLDER], Config())
+        young = gc.get_count()[0]
+        assert report.findings
+        assert young < 50, young  # without the promotion: hundreds here (the model of the fixture)
+    finally:
+        gc.set_threshold(*previous)
+
+
+def test_a_callers_frozen_objects_stay_frozen():
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        with rare_collections():
+            promote_survivors()
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+
+
+def test_nothing_is_promoted_while_the_caller_has_the_collector_off():
+    gc.disable()
+    try:
+        young = [[] for _ in range(50)]  # tracked containers: the young count grows
+        before = gc.get_count()[0]
+        promote_survivors()
+        assert gc.get_count()[0] == before
+        del young
+    finally:
+        gc.enable()
