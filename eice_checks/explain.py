@@ -265,7 +265,7 @@ def _egress_peer_cause(analysis: Analysis, rule: SgRule, target: Target) -> str:
         return "whether the target has that group is not known (its list of groups is not fully known)"
     if rule.peer.kind == "cidr":
         return "the target's address ranges (its subnets, its VPC) are not known"
-    return f"{rule.peer.label} could not be resolved"
+    return _unresolved(rule, "destination")
 
 
 def _ingress_peer_cause(analysis: Analysis, rule: SgRule, endpoint: Endpoint) -> str:
@@ -275,7 +275,13 @@ def _ingress_peer_cause(analysis: Analysis, rule: SgRule, endpoint: Endpoint) ->
         if analysis.mode(endpoint) is None:
             return "it depends on client IP preservation, which is not known"
         return "the endpoint's subnet range is not known"
-    return f"{rule.peer.label} could not be resolved"
+    return _unresolved(rule, "source")
+
+
+def _unresolved(rule: SgRule, side: str) -> str:
+    if rule.peer.kind == "prefix_list":
+        return "the entries of that prefix list are not all known"
+    return f"its {side} could not be resolved"
 
 
 # -- the findings each verdict stands for -----------------------------------------------------------------

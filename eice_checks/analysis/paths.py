@@ -165,7 +165,7 @@ class Analysis:
         if rule.peer.kind == "sg":
             return f"{what} admits another security group (a bastion's, say), not the endpoint's"
         if rule.peer.kind != "cidr" or rule.peer.cidr is None:
-            return f"the source of {what} could not be resolved"
+            return f"{what}: its source could not be resolved"
         # Admin ports opened on purpose: TCP with a port range, not "all traffic from the VPC".
         if rule.protocol == "all" or (rule.protocol == "tcp" and rule.ports is not None
                                       and rule.ports[1] - rule.ports[0] >= _CATCH_ALL_SPAN):
