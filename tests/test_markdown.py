@@ -179,3 +179,27 @@ def test_links_point_at_the_commit_in_github_actions() -> None:
     assert link_base(env) == "https://github.com/o/r/blob/abc123/"
     assert link_base({}) == ""
     assert link_base({**env, "GITHUB_SERVER_URL": "javascript:alert(1)"}) == ""
+
+
+def test_hostile_names_in_explain_text_and_json_are_escaped(tmp_path: Path) -> None:
+    import json
+
+    folder = _hostile_tree(tmp_path)
+    _, text = cli(["--explain", "--color", "never"], folder)
+    assert "\u001b" not in text
+    assert '  aws_instance.app["\\x1b[31mred"] (instance, main.tf:2): reachable on 22 (SSH)' in text.splitlines()
+    _, out = cli(["--explain", "--format", "json"], folder)
+    resources = {r["resource"] for r in json.loads(out)["paths"][0]["resources"]}
+    assert 'aws_instance.app["\\x1b[31mred"]' in resources
+
+
+def test_ci_installs_the_pinned_parser() -> None:
+    import json
+
+    root = Path(__file__).resolve().parent.parent
+    assert "(cd tests/mermaid && npm ci " in (root / ".ci" / "run").read_text()
+    package = json.loads((root / "tests" / "mermaid" / "package.json").read_text())
+    assert all(re.fullmatch(r"\d+\.\d+\.\d+", v) for v in package["dependencies"].values()), package
+    lock = json.loads((root / "tests" / "mermaid" / "package-lock.json").read_text())
+    for name, version in package["dependencies"].items():
+        assert lock["packages"][f"node_modules/{name}"]["version"] == version
