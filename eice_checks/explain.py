@@ -202,12 +202,12 @@ def _path_story(analysis: Analysis, path: Path, findings: tuple[Finding, ...]) -
 def _egress_leg(analysis: Analysis, path: Path, port: int) -> Leg:
     endpoint, target = path.endpoint, path.target
     allowed = path.egress[port]
-    if analysis.reaches_anything(endpoint) is False:
+    if allowed is None and analysis.reaches_anything(endpoint) is False:
         allowed = False  # EICE001: nothing gets out toward the VPC at all, whatever the target's ranges
     matches = analysis.egress_matches(endpoint, target, port)
     unknown = () if allowed is not None else tuple(
         _group_causes(analysis, endpoint.security_groups, "the endpoint's")
-        + [_rule_cause(rule, _egress_peer_cause(analysis, rule, target)) for rule, value in matches if value is None])
+        + [_rule_cause(rule, _egress_peer_cause(rule)) for rule, value in matches if value is None])
     rule = path.egress_rule[port]
     return Leg("egress", port, allowed, rule, _holder(analysis, endpoint.security_groups, rule, "egress"),
                _others(matches, port, allowed), unknown)
@@ -260,7 +260,7 @@ def _rule_cause(rule: SgRule, peer_cause: str) -> str:
     return f"{rule.describe()} ({where}): {peer_cause}"
 
 
-def _egress_peer_cause(analysis: Analysis, rule: SgRule, target: Target) -> str:
+def _egress_peer_cause(rule: SgRule) -> str:
     if rule.peer.kind == "sg":
         return "whether the target has that group is not known (its list of groups is not fully known)"
     if rule.peer.kind == "cidr":

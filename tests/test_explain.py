@@ -14,7 +14,7 @@ import pytest
 
 from eice_checks.adapters.cli import main
 from eice_checks.analysis.paths import Analysis
-from eice_checks.explain import BROKEN, NOT_A_TARGET, REACHABLE, UNKNOWN, explain, every_finding_explained
+from eice_checks.explain import BROKEN, REACHABLE, explain, every_finding_explained
 from eice_checks.model.network import Endpoint, Model, SgRule, Target
 from eice_checks.rules import RULES_BY_ID
 from helpers import FIXTURES, scan
