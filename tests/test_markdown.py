@@ -203,3 +203,24 @@ def test_ci_installs_the_pinned_parser() -> None:
     lock = json.loads((root / "tests" / "mermaid" / "package-lock.json").read_text())
     for name, version in package["dependencies"].items():
         assert lock["packages"][f"node_modules/{name}"]["version"] == version
+
+
+def test_without_the_parser_it_skips_locally_and_fails_in_ci(monkeypatch, tmp_path: Path) -> None:
+    import mermaid_parser
+
+    monkeypatch.setattr(mermaid_parser, "FOLDER", tmp_path)  # no node_modules there
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception):
+        mermaid_parser.require_parser()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="Mermaid's parser is not installed"):
+        mermaid_parser.require_parser()
+
+
+def test_escapes() -> None:
+    from eice_checks.escape import html_text, markdown_text, mermaid_label
+
+    assert markdown_text("a_b|c <x> @me [l](u) `t`\u001b") == "a\\_b\\|c &lt;x&gt; &#64;me \\[l\\]\\(u\\) \\`t\\`\\\\x1b"
+    assert html_text('<b a="1">@x</b>') == "&lt;b a=&quot;1&quot;&gt;&#64;x&lt;/b&gt;"
+    assert mermaid_label('a"]|-->x') == "a#34;#93;#124;--#62;x"
+    assert mermaid_label("x" * 200) == "x" * 120 + "#8230;"  # cut, with an ellipsis
