@@ -36,6 +36,7 @@ class Leg:
     group: str = ""  # the security group that rule belongs to
     others: tuple[SgRule, ...] = ()  # not allowed: rules that let the port through, but not on this path
     unknown: tuple[str, ...] = ()  # not known: what could not be resolved
+    needs: str = ""  # not allowed: what a rule would have to name
 
 
 @dataclass(frozen=True)
@@ -209,8 +210,9 @@ def _egress_leg(analysis: Analysis, path: Path, port: int) -> Leg:
         _group_causes(analysis, endpoint.security_groups, "the endpoint's")
         + [_rule_cause(rule, _egress_peer_cause(rule)) for rule, value in matches if value is None])
     rule = path.egress_rule[port]
+    needs = _target_side(analysis, target) if allowed is False else ""
     return Leg("egress", port, allowed, rule, _holder(analysis, endpoint.security_groups, rule, "egress"),
-               _others(matches, port, allowed), unknown)
+               _others(matches, port, allowed), unknown, needs)
 
 
 def _ingress_leg(analysis: Analysis, path: Path, port: int) -> Leg:
@@ -221,8 +223,27 @@ def _ingress_leg(analysis: Analysis, path: Path, port: int) -> Leg:
         _group_causes(analysis, target.security_groups, "the target's")
         + [_rule_cause(rule, _ingress_peer_cause(analysis, rule, endpoint)) for rule, value in matches if value is None])
     rule = path.ingress_rule[port]
+    needs = _endpoint_side(analysis, endpoint) if allowed is False else ""
     return Leg("ingress", port, allowed, rule, _holder(analysis, target.security_groups, rule, "ingress"),
-               _others(matches, port, allowed), unknown)
+               _others(matches, port, allowed), unknown, needs)
+
+
+def _target_side(analysis: Analysis, target: Target) -> str:
+    """Where the endpoint's egress must go to reach the target."""
+    groups = ", ".join(group_list(analysis.model, target.security_groups.keys)) or "none"
+    ranges = ", ".join(str(r) for r in analysis.target_ranges(target) or ()) or "ranges not known"
+    return f"a rule must allow the target's security group(s) {groups} or its addresses {ranges}"
+
+
+def _endpoint_side(analysis: Analysis, endpoint: Endpoint) -> str:
+    """Where the endpoint's traffic comes from, as the target's ingress must admit it."""
+    groups = ", ".join(group_list(analysis.model, endpoint.security_groups.keys)) or "none"
+    if analysis.mode(endpoint) is True:
+        return (f"a rule must admit the endpoint's security group(s) {groups} or, with client IP preservation "
+                "on, the clients' public addresses")
+    ranges = ", ".join(str(r) for r in analysis.endpoint_ranges(endpoint) or ()) or "(a range not known)"
+    return (f"a rule must admit the endpoint's security group(s) {groups} or, with client IP preservation "
+            f"off, its subnet {ranges}")
 
 
 def _holder(analysis: Analysis, sgs: SgList, rule: Optional[SgRule], direction: str) -> str:

@@ -179,8 +179,9 @@ def test_broken_egress_names_eice001_and_the_leg_that_has_no_rule() -> None:
     block = out[out.index("endpoint aws_ec2_instance_connect_endpoint.fail_https_only"):]
     block = block[:block.index("\n\n")]
     assert "  aws_instance.a (instance, main.tf:46): broken: egress (EICE001)\n" in block
-    assert "      22 (SSH)    egress   no rule allows it\n" in block
-    assert "  finding: EICE001 error main.tf:" in block or "      finding: EICE001 error main.tf:" in block
+    assert ("      22 (SSH)    egress   no rule allows it; a rule must allow the target's security group(s) "
+            "aws_security_group.target_a or its addresses 10.1.1.0/24\n") in block
+    assert "      finding: EICE001 error main.tf:42 aws_ec2_instance_connect_endpoint.fail_https_only" in block
 
 
 def test_the_endpoint_facts_say_where_defaults_came_from() -> None:

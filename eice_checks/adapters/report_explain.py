@@ -59,11 +59,12 @@ def leg_text(leg: Leg) -> str:
     if leg.allowed is None:
         return "not known: " + "; ".join(leg.unknown)
     none = "no rule allows it" if leg.direction == "egress" else "no rule admits the endpoint's traffic"
+    needs = f"; {leg.needs}" if leg.needs else ""
     if not leg.others:
-        return none
+        return none + needs
     others = "; ".join(rule_text(r) for r in leg.others[:_SHOWN_OTHERS]) + ("; ..." if len(leg.others) > _SHOWN_OTHERS else "")
     aim = "goes elsewhere" if leg.direction == "egress" else "admits another source"
-    return f"{none} ({aim}: {others})"
+    return f"{none} ({aim}: {others}){needs}"
 
 
 def finding_text(finding: Finding) -> str:
@@ -149,7 +150,7 @@ def _target_data(story: TargetStory) -> dict:
 def _leg_data(leg: Leg) -> dict:
     return {"direction": leg.direction, "port": leg.port, "allowed": leg.allowed,
             "rule": _rule_data(leg.rule, leg.group), "others": [_rule_data(r) for r in leg.others],
-            "unknown": list(leg.unknown)}
+            "unknown": list(leg.unknown), **({"needs": leg.needs} if leg.needs else {})}
 
 
 def _rule_data(rule: Optional[SgRule], group: str = "") -> Optional[dict]:
