@@ -78,6 +78,12 @@ def test_explain_prints_every_finding_under_its_verdict(folder: Path) -> None:
     why = out[out.index("\nendpoint ") if "\nendpoint " in out else 0:]
     for f in report.findings:
         assert f"finding: {f.rule} {f.severity} {f.file}:{f.line} {f.resource}\n" in why, f
+    # and in JSON: each finding is referenced under its endpoint or one of its resources
+    _, out = cli(["--explain", "--format", "json"], folder)
+    data = json.loads(out)
+    referenced = {(r["rule"], r["file"], r["line"], r["resource"]) for e in data["paths"]
+                  for r in [*e.get("findings", []), *(x for t in e.get("resources", []) for x in t.get("findings", []))]}
+    assert referenced == {(f["rule"], f["file"], f["line"], f["resource"]) for f in data["findings"]}
 
 
 # -- the rule named for an allowed leg is the rule that allows it -------------------------------------------
