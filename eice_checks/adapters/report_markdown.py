@@ -52,7 +52,7 @@ def render_markdown(report: Report, stories: list[EndpointStory], base: str = ""
             lines += _endpoint_section(story, base, open_, draw=number < MAX_DIAGRAMS)
         if len(stories) > MAX_DIAGRAMS:
             lines += [f"Diagrams are drawn for the first {MAX_DIAGRAMS} endpoints of {len(stories)}.", ""]
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return "\n".join(lines).rstrip("\n")  # print adds the last line break
 
 
 def _link(file: str, line: int, base: str) -> str:
