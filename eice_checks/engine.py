@@ -28,6 +28,7 @@ class Report:
     errors: list[InputError]
     scanned: ScanResult
     config: Config = field(default_factory=Config)
+    analysis: Optional[Analysis] = None  # what the rules were run on, for explanations (eice_checks.explain)
 
     def failing(self) -> list[Finding]:
         if self.config.fail_on == "never":
@@ -62,7 +63,7 @@ def _report(scanned: ScanResult, config: Config) -> Report:
         except Exception as exc:  # a bug in one rule must not hide the others' findings
             errors.append(InputError(INTERNAL_ERROR, f"internal error in {rule.id}: {type(exc).__name__}: {exc}"))
     collapsed = collapse_instances(merge_subjects(findings), scanned.model)
-    return Report(sorted(relocate_downloaded(collapsed, scanned.downloaded)), errors, scanned, config)
+    return Report(sorted(relocate_downloaded(collapsed, scanned.downloaded)), errors, scanned, config, analysis)
 
 
 def merge_subjects(findings: Iterable[Finding]) -> set[Finding]:

@@ -79,3 +79,33 @@ def file_uri(path: str) -> str:
     from urllib.parse import quote  # for SARIF only: start-up stays lean
 
     return quote(os.fsencode(path), safe="/")
+
+
+# Markdown (GitHub): input must render as the text it is, never as markup, a link, a mention, an
+# HTML tag or the end of a table cell or a code fence.
+_MARKDOWN_ESCAPED = {c: "\\" + c for c in "\\`*_{}[]()#+!|~"}
+_MARKDOWN_ESCAPED.update({"<": "&lt;", ">": "&gt;", "&": "&amp;", "@": "&#64;", ":": "&#58;"})
+# Mermaid labels: only these stand as they are; anything else is a numeric entity (#60;), which
+# Mermaid shows as the character and never reads as syntax (quotes, brackets, pipes, arrows).
+_MERMAID_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,_-/")
+MERMAID_LABEL_CHARS = 120
+_HTML_ESCAPED = {"<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&#39;", "@": "&#64;", ":": "&#58;"}
+
+
+def markdown_text(text: str) -> str:
+    """``text`` (escaped with ``printable`` first) as literal Markdown text, safe in a table cell."""
+    return "".join(_MARKDOWN_ESCAPED.get(ch, ch) for ch in printable(text))
+
+
+def html_text(text: str) -> str:
+    """``text`` (escaped with ``printable`` first) as literal text inside an HTML element
+    (``<summary>``), where Markdown is not read: entities for markup, and for ``@`` (no mention)."""
+    return "".join(_HTML_ESCAPED.get(ch, ch) for ch in printable(text))
+
+
+def mermaid_label(text: str, limit: int = MERMAID_LABEL_CHARS) -> str:
+    """``text`` for inside a quoted Mermaid label (``id["..."]``, ``-->|"..."|``): at most ``limit``
+    characters of it, escaped with ``printable`` first, every character outside a plain set an
+    entity."""
+    shown = excerpt(text, limit)
+    return "".join(ch if ch in _MERMAID_PLAIN else f"#{ord(ch)};" for ch in shown)

@@ -14,7 +14,8 @@ from ..scan import ScanInputs
 from ..rules import CATALOG
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "json", "sarif", "github", "markdown")
+EXPLAINED = ("text", "json", "markdown")  # the formats --explain applies to
 _NEVER_READ = """never read: anything outside the PATHs (a symbolic link out of them is skipped with a
 note), FIFOs, sockets and devices, text that is not UTF-8 (UTF-16 included), files larger than
 --max-file-size. Each such file is one entry under errors; the scan goes on. See the README,
@@ -32,7 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("paths", nargs="*", default=["."], metavar="PATH",
                         help="files or directories to scan (default: .); each is a root: nothing outside is read")
-    parser.add_argument("-f", "--format", choices=FORMATS, default="text", help="output format (default: text)")
+    parser.add_argument("-f", "--format", choices=FORMATS, default="text",
+                        help="output format (default: text); markdown: a report for $GITHUB_STEP_SUMMARY and "
+                             "pull-request comments, with a findings table and a Mermaid diagram per endpoint")
+    parser.add_argument("--explain", action="store_true",
+                        help="say why: per endpoint, every resource of its VPC as reachable, broken, unknown or not "
+                             "a target, each leg with the security-group rule that allows it (text; json: a paths "
+                             "array; markdown always has it)")
     parser.add_argument("--fail-on", choices=("error", "warning", "info", "never"),
                         help="lowest severity that makes the exit status 1 (default: error)")
     parser.add_argument("--admin-ports", metavar="PORTS", help="comma-separated TCP ports the endpoint tunnels to (default: 22,3389)")
@@ -92,10 +99,17 @@ def _inputs(args: argparse.Namespace) -> ScanInputs:
     return ScanInputs(list(args.var_file), variables, parameters)
 
 
-def _render(report: Report, fmt: str, colour: bool) -> str:
+def _render(report: Report, fmt: str, colour: bool, explained: bool) -> str:
+    stories = None
+    if explained or fmt == "markdown":
+        from ..explain import explain  # only when asked: start-up stays lean
+        stories = explain(report)
+    if fmt == "markdown":
+        from .report_markdown import link_base, render_markdown
+        return render_markdown(report, stories or [], link_base(os.environ))
     if fmt == "json":
         from .report_machine import render_json
-        return render_json(report)
+        return render_json(report, stories)
     if fmt == "github":
         from .report_machine import render_github
         return render_github(report)
@@ -103,7 +117,7 @@ def _render(report: Report, fmt: str, colour: bool) -> str:
         from .report_sarif import render_sarif
         return render_sarif(report)
     from .report_text import render
-    return render(report, colour)
+    return render(report, colour, stories)
 
 
 def _use_colour(choice: str) -> bool:
@@ -135,6 +149,9 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         from ..checkov_pack import DIRECTORY
         print(DIRECTORY)
         return EXIT_OK
+    if args.explain and args.format not in EXPLAINED:
+        print(f"eice-checks: --explain applies to --format {', '.join(EXPLAINED)}, not {args.format}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         config = _config(args)
         inputs = _inputs(args)
@@ -144,7 +161,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     report = run(args.paths, config, inputs)
     for path in report.scanned.missing:
         print(f"eice-checks: {printable(path)}: no such file or directory", file=sys.stderr)
-    output = _render(report, args.format, _use_colour(args.color))
+    output = _render(report, args.format, _use_colour(args.color), args.explain)
     if output:
         print(output)
     if report.scanned.missing:

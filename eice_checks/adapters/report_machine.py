@@ -2,21 +2,31 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Optional
 
 from ..engine import Report
 from ..escape import printable, printable_data
+
+if TYPE_CHECKING:
+    from ..explain import EndpointStory
 
 JSON_VERSION = 1
 _GITHUB_LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 
 
-def render_json(report: Report) -> str:
+def render_json(report: Report, stories: Optional[list[EndpointStory]] = None) -> str:
+    """``stories`` (``--explain``): an additive ``paths`` array; the other keys stay as version 1 has them."""
+    paths = {}
+    if stories is not None:
+        from .report_explain import paths_data
+        paths = {"paths": paths_data(stories)}
     return json.dumps(printable_data({
         "version": JSON_VERSION,
         "findings": [f.as_dict() for f in report.findings],
         "errors": [{"file": e.file, **({"line": e.line} if e.line else {}),
                     **({"column": e.column} if e.line and e.column else {}), "message": e.message}
                    for e in report.errors],
+        **paths,
     }), indent=2)
 
 

@@ -2,15 +2,20 @@
 from __future__ import annotations
 
 from itertools import groupby
+from typing import TYPE_CHECKING, Optional
 
 from ..engine import Report
 from ..escape import printable
+
+if TYPE_CHECKING:
+    from ..explain import EndpointStory
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m", "bold": "\033[1m", "dim": "\033[2m"}
 _RESET = "\033[0m"
 
 
-def render(report: Report, colour: bool) -> str:
+def render(report: Report, colour: bool, stories: Optional[list[EndpointStory]] = None) -> str:
+    """``stories`` (``--explain``): the why of every verdict, before the summary line."""
     def paint(text: str, style: str) -> str:
         return f"{_COLOURS[style]}{text}{_RESET}" if colour else text
 
@@ -29,11 +34,14 @@ def render(report: Report, colour: bool) -> str:
         lines.append(f"{paint('could not read', 'error')} {printable(error.render())}")
     if report.errors:
         lines.append("")
-    lines.append(_summary(report))
+    if stories is not None:
+        from .report_explain import render_text
+        lines.extend(render_text(stories))
+    lines.append(summary(report))
     return "\n".join(lines)
 
 
-def _summary(report: Report) -> str:
+def summary(report: Report) -> str:
     counts = {s: sum(f.severity == s for f in report.findings) for s in ("error", "warning", "info")}
     files = len({f.file for f in report.findings})
     scanned = report.scanned.read

@@ -2,7 +2,9 @@
 leg of that path (endpoint egress, target ingress) lets an admin port through.
 
 Everything is three-valued: True, False, or None for "cannot tell". Rules report an error only on
-False, so an unknown value never becomes an error finding.
+False, so an unknown value never becomes an error finding. A leg is True as soon as one known rule
+lets the traffic through (security groups only add permissions, so rules the scan cannot see never
+take it away); it is False only when every rule is known and none does.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from functools import cached_property
 from typing import Iterable, Optional
 
 from ..model.addresses import Network, can_hold_client_address, covers_all, is_network, is_world
-from ..model.network import Endpoint, Model, Peer, SecurityGroup, SgRule, Target
+from ..model.network import Endpoint, Model, Peer, SecurityGroup, SgList, SgRule, Target
 
 Tri = Optional[bool]
 PORT_NAMES = {22: "SSH", 3389: "RDP"}
@@ -52,6 +54,9 @@ class Path:
     reason: str  # why the target counts as meant to be reached
     egress: dict[int, Tri] = field(default_factory=dict)  # per admin port: does the endpoint send it to the target
     ingress: dict[int, Tri] = field(default_factory=dict)  # per admin port: does the target admit it (current mode)
+    # per admin port: the rule that makes the leg True (the first that does), from the same evaluation
+    egress_rule: dict[int, Optional[SgRule]] = field(default_factory=dict)
+    ingress_rule: dict[int, Optional[SgRule]] = field(default_factory=dict)
 
     @property
     def ports_sent(self) -> list[int]:
@@ -140,32 +145,48 @@ class Analysis:
             return "it is tagged eice-checks:target"
         for group in self.groups_known(target.security_groups.keys):
             for rule in group.ingress:
-                if self._admin_ingress_meant_for_endpoint(rule, endpoint, target.public_ip):
+                if any(rule.allows_tcp(p) for p in self.admin_ports) \
+                        and self.admin_ingress_purpose(rule, endpoint, target.public_ip) is None:
                     return f"it admits {rule.describe()} and sits in the endpoint's VPC"
         return None
 
     def groups_known(self, keys: tuple[str, ...]) -> list[SecurityGroup]:
         return [g for g in (self.model.security_groups.get(k) for k in keys) if g is not None]
 
-    def _admin_ingress_meant_for_endpoint(self, rule: SgRule, endpoint: Endpoint, target_public_ip: Optional[bool]) -> bool:
-        """Admin access granted to an address range that endpoint traffic could come from: part of the
-        endpoint's VPC (preservation off) or public space (preservation on). Access granted to another
-        group (a bastion's) or to private space outside the VPC (a VPN, a peered network) is meant for
-        something else, so it is not taken as intent."""
-        if rule.implicit or rule.peer.kind != "cidr" or rule.peer.cidr is None:
-            return False
+    def admin_ingress_purpose(self, rule: SgRule, endpoint: Endpoint, target_public_ip: Optional[bool]) -> Optional[str]:
+        """None when an ingress rule that lets an admin port in is evidently meant for ``endpoint``:
+        admin access granted to an address range that endpoint traffic could come from, part of the
+        endpoint's VPC (preservation off) or public space (preservation on). Otherwise what it is
+        meant for instead: access granted to another group (a bastion's) or to private space outside
+        the VPC (a VPN, a peered network) is for something else, so it is not taken as intent."""
+        what = rule.describe()
+        if rule.implicit:
+            return f"{what} is a rule AWS adds, not one written for an endpoint"
+        if rule.peer.kind == "sg":
+            return f"{what} admits another security group (a bastion's, say), not the endpoint's"
+        if rule.peer.kind != "cidr" or rule.peer.cidr is None:
+            return f"{what}: its source could not be resolved"
         # Admin ports opened on purpose: TCP with a port range, not "all traffic from the VPC".
-        if rule.protocol != "tcp" or rule.ports is None or rule.ports[1] - rule.ports[0] >= _CATCH_ALL_SPAN \
-                or not any(rule.allows_tcp(p) for p in self.admin_ports):
-            return False
+        if rule.protocol == "all" or (rule.protocol == "tcp" and rule.ports is not None
+                                      and rule.ports[1] - rule.ports[0] >= _CATCH_ALL_SPAN):
+            return f"{what} opens every port, not SSH/RDP on purpose"
+        if rule.protocol != "tcp" or rule.ports is None:
+            return f"the protocol or ports of {what} are not known"
         cidr = rule.peer.cidr
         vpc_ranges = self.vpc_ranges(endpoint.vpc)
         if cidr.version == 4 and can_hold_client_address(cidr, vpc_ranges or ()):
             # preserved client addresses are public IPv4; but a target with a public address of its
             # own is evidently reached directly (a bastion), not through the endpoint
-            return target_public_ip is not True
-        return (vpc_ranges is not None and self._family_usable(endpoint, cidr)
-                and any(cidr.overlaps(r) for r in vpc_ranges if r.version == cidr.version))  # type: ignore[arg-type]
+            if target_public_ip is True:
+                return f"{what} is public space, and it has a public address of its own: reached directly (a bastion, say)"
+            return None
+        if vpc_ranges is None:
+            return f"{what}: the VPC's address ranges are not known"
+        if not self._family_usable(endpoint, cidr):
+            return f"{what} is IPv{cidr.version}, which the endpoint ({endpoint.ip_address_type}) does not send from"
+        if not any(cidr.overlaps(r) for r in vpc_ranges if r.version == cidr.version):  # type: ignore[arg-type]
+            return f"{what} is private space outside the VPC (a VPN or a peered network, say)"
+        return None
 
     @cached_property
     def paths(self) -> list[Path]:
@@ -187,14 +208,32 @@ class Analysis:
 
     def _path(self, endpoint: Endpoint, target: Target, reason: str) -> Path:
         path = Path(endpoint, target, reason)
-        egress = self.rules(endpoint.security_groups.keys, "egress") if endpoint.security_groups.complete else None
+        mode = self.mode(endpoint)
         for port in self.admin_ports:
-            path.egress[port] = None if egress is None else any3(
-                and3(rule.allows_tcp(port), self.reaches(rule.peer, endpoint, target)) for rule in egress)
-        mode = endpoint.preserve_client_ip if isinstance(endpoint.preserve_client_ip, bool) else None
-        for port in self.admin_ports:
-            path.ingress[port] = self.admits(endpoint, target, port, mode)
+            path.egress[port], path.egress_rule[port] = self.leg(
+                self.egress_matches(endpoint, target, port), self.fully_known(endpoint.security_groups))
+            path.ingress[port], path.ingress_rule[port] = self.leg(
+                self.ingress_matches(endpoint, target, port, mode), self.fully_known(target.security_groups))
         return path
+
+    @staticmethod
+    def mode(endpoint: Endpoint) -> Tri:
+        """Client IP preservation: on, off, or None when not known."""
+        return endpoint.preserve_client_ip if isinstance(endpoint.preserve_client_ip, bool) else None
+
+    def fully_known(self, sgs: SgList) -> bool:
+        """Every group of the list, and every rule of each, is known: a leg can then be False."""
+        return sgs.complete and self.groups(sgs.keys) is not None
+
+    @staticmethod
+    def leg(matches: list[tuple[SgRule, Tri]], complete: bool) -> tuple[Tri, Optional[SgRule]]:
+        """A leg's value and the rule that allows it: True with the first rule that lets it through;
+        else False when every rule is known (``complete``), else None."""
+        for rule, allowed in matches:
+            if allowed is True:
+                return True, rule
+        value = any3(allowed for _, allowed in matches)
+        return (value if complete else None), None
 
     # -- the two legs ---------------------------------------------------------------------------
     def reaches(self, peer: Peer, endpoint: Endpoint, target: Target) -> Tri:
@@ -214,12 +253,16 @@ class Analysis:
             return covers_all(peer.cidr, [r for r in ranges if r.version == peer.cidr.version])
         return None
 
-    def admits(self, endpoint: Endpoint, target: Target, port: int, mode: Tri) -> Tri:
-        """Whether the target's ingress lets the endpoint's traffic in on ``port`` (mode: client IP preservation)."""
-        rules = self.rules(target.security_groups.keys, "ingress") if target.security_groups.complete else None
-        if rules is None:
-            return None
-        return any3(and3(rule.allows_tcp(port), self.source_matches(rule.peer, endpoint, mode)) for rule in rules)
+    def egress_matches(self, endpoint: Endpoint, target: Target, port: int) -> list[tuple[SgRule, Tri]]:
+        """Each known egress rule of the endpoint's groups: does it send TCP ``port`` to the target."""
+        return [(rule, and3(rule.allows_tcp(port), self.reaches(rule.peer, endpoint, target)))
+                for group in self.groups_known(endpoint.security_groups.keys) for rule in group.egress]
+
+    def ingress_matches(self, endpoint: Endpoint, target: Target, port: int, mode: Tri) -> list[tuple[SgRule, Tri]]:
+        """Each known ingress rule of the target's groups: does it admit the endpoint's TCP ``port``
+        (mode: client IP preservation)."""
+        return [(rule, and3(rule.allows_tcp(port), self.source_matches(rule.peer, endpoint, mode)))
+                for group in self.groups_known(target.security_groups.keys) for rule in group.ingress]
 
     def source_matches(self, peer: Peer, endpoint: Endpoint, mode: Tri) -> Tri:
         if mode is None:
@@ -267,6 +310,13 @@ class Analysis:
             return any(peer.cidr.overlaps(r) for r in vpc_ranges if r.version == peer.cidr.version)  # type: ignore[arg-type]
 
         return any3(and3(rule.allows_tcp(port), toward_vpc(rule.peer)) for rule in egress for port in self.admin_ports)
+
+    def egress_verdict(self, path: Path) -> str:
+        """"missing" (EICE001: nothing lets an admin port out toward the target, or toward the VPC at
+        all), "ok" (some port gets out) or "unknown"."""
+        if self.reaches_anything(path.endpoint) is False or all(a is False for a in path.egress.values()):
+            return "missing"
+        return "ok" if any(a is True for a in path.egress.values()) else "unknown"
 
     # -- verdict on the target leg, shared by EICE002 and EICE003 --------------------------------
     def ingress_verdict(self, path: Path) -> tuple[str, Optional[SgRule]]:

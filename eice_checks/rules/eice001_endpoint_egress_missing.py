@@ -30,7 +30,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
                           related + targets, column=where.column, subjects=(endpoint.key,))
             continue
         for path in paths:
-            if any(allowed is not False for allowed in path.egress.values()):
+            if analysis.egress_verdict(path) != "missing":
                 continue
             target = path.target
             yield Finding(where.file, where.line, RULE.id, endpoint.address, RULE.severity,
