@@ -17,6 +17,10 @@ from fuzz.mutate import fixture_files, make_case
 
 SEED = 11
 CASES = {"cfn-lint": 40, "checkov": 40}  # one host process each: about 10 s and 30 s on two cores
+# Cases of this seed the host fails on by itself, with no frame of ours (tests/fuzz/hosts.py): left
+# out here so that one host process runs all the others. `python -m tests.fuzz --with-hosts` reports
+# such cases as it meets them.
+HOSTS_OWN: dict[str, set[int]] = {"cfn-lint": set(), "checkov": {3, 8}}  # a Type that is a mapping; 5000 digits
 
 
 @pytest.fixture(scope="module")
@@ -35,13 +39,14 @@ def test_mutated_fixtures_break_nothing_in_the_host(host, tools, tmp_path):
     cases, index = [], 0
     while len(cases) < CASES[host]:
         case = make_case(SEED, index, files)
-        if lints(host, case):
+        if lints(host, case) and index not in HOSTS_OWN[host]:
             cases.append(case)
         index += 1
-    failed = run_batch(host, cases, tmp_path / host, tools)
-    assert failed == {}, "\n".join(
+    result = run_batch(host, cases, tmp_path / host, tools)
+    assert result.ours == {}, "\n".join(
         f"case {i}: {problems}\n    rebuild: python -m tests.fuzz --with-hosts --seed {SEED} --start {i} --cases 1"
-        for i, problems in failed.items())
+        for i, problems in result.ours.items())
+    assert result.hosts_own == {}  # a new failure of the host's own: add the case to HOSTS_OWN
 
 
 _REPORT = '[{"Rule": {"Id": "E0002"}, "Filename": "t.yaml", "Message": "Unknown exception while processing rule E9902: boom"}]'

@@ -6,9 +6,15 @@ among them, checkov that directory. A batch fails when the host shows an excepti
 (an internal error of our rules or pack, a traceback through ``eice_checks``, cfn-lint's E0002 for
 one of our rules), exits with a status the host never uses for findings, prints output its own
 JSON format cannot be read from, or runs past its time limit. A failing batch is halved until the
-failing cases are alone, so each is saved and replayed by itself. An exception of the host's own,
-with no frame of ours (checkov failing to parse a mutated file, say), is not ours to fix and is
-not counted.
+failing cases are alone, so each is saved and replayed by itself.
+
+The hosts fail on hostile input by themselves: checkov 3 raises on an integer of more than 4300
+digits and on a resource ``Type`` that is a mapping, and with its default process pool a worker
+that raises leaves checkov waiting forever. So checkov runs here with
+``CHECKOV_PARALLELIZATION_TYPE=none`` (a crash is then an exit status and a traceback), and a
+failure whose traceback has no frame of ours is the host's own: the batch is halved all the same
+(so that the other cases are still run), and the case that fails alone is reported apart, as the
+host's, never as ours.
 """
 from __future__ import annotations
 
@@ -57,7 +63,8 @@ class HostOutcome:
     code: Optional[int]  # None: stopped at the time limit
     stdout: str
     stderr: str
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # ours
+    hosts_own: list[str] = field(default_factory=list)  # the host failing with no frame of ours
 
 
 def lints(host: str, case: Case) -> bool:
@@ -65,20 +72,38 @@ def lints(host: str, case: Case) -> bool:
     return host == "checkov" or any(name.endswith(TEMPLATE_SUFFIXES) for name in case.mutated)
 
 
-def run_batch(host: str, cases: list[Case], workdir: Path, tools: Tools) -> dict[int, list[str]]:
-    """Each failing case's index -> what went wrong; empty when the batch passed."""
+@dataclass
+class BatchResult:
+    ours: dict[int, list[str]] = field(default_factory=dict)  # case index -> what went wrong
+    hosts_own: dict[int, list[str]] = field(default_factory=dict)  # case index -> the host's own failure
+
+    def update(self, other: "BatchResult") -> None:
+        self.ours.update(other.ours)
+        self.hosts_own.update(other.hosts_own)
+
+
+def run_batch(host: str, cases: list[Case], workdir: Path, tools: Tools) -> BatchResult:
+    """Run ``cases`` in one host process; halve a failing batch down to the failing cases."""
     shutil.rmtree(workdir, ignore_errors=True)
-    folders = {case.index: write_case(case, workdir / str(case.index)) for case in cases}
-    outcome = run_host(host, workdir, list(folders.values()), tools, START_SECONDS[host] + CASE_SECONDS * len(cases))
-    if not outcome.problems:
-        shutil.rmtree(workdir, ignore_errors=True)
-        return {}
+    folders = [write_case(case, workdir / str(case.index)) for case in cases]
+    outcome = run_host(host, workdir, folders, tools, START_SECONDS[host] + CASE_SECONDS * len(cases))
+    shutil.rmtree(workdir, ignore_errors=True)
+    result = BatchResult()
+    if not outcome.problems and not outcome.hosts_own:
+        return result
     if len(cases) == 1:
-        return {cases[0].index: outcome.problems}
+        if outcome.problems:
+            result.ours[cases[0].index] = outcome.problems
+        else:
+            result.hosts_own[cases[0].index] = outcome.hosts_own
+        return result
     half = len(cases) // 2
-    failed = {**run_batch(host, cases[:half], workdir, tools), **run_batch(host, cases[half:], workdir, tools)}
-    # the batch failed but no half alone does: cases that fail together, reported on the first
-    return failed or {cases[0].index: [f"with cases {[c.index for c in cases]}: {p}" for p in outcome.problems]}
+    result.update(run_batch(host, cases[:half], workdir, tools))
+    result.update(run_batch(host, cases[half:], workdir, tools))
+    if not result.ours and not result.hosts_own:  # fails only together: reported on the first case
+        together = [f"with cases {[c.index for c in cases]}: {p}" for p in outcome.problems or outcome.hosts_own]
+        (result.ours if outcome.problems else result.hosts_own)[cases[0].index] = together
+    return result
 
 
 def run_host(host: str, workdir: Path, folders: list[Path], tools: Tools, timeout: float) -> HostOutcome:
@@ -89,14 +114,24 @@ def run_host(host: str, workdir: Path, folders: list[Path], tools: Tools, timeou
     else:
         command = [str(tools.checkov), "-d", ".", "--framework", "terraform", "terraform_plan", "cloudformation",
                    "--skip-download", "--external-checks-dir", PACK, "-o", "json", "--quiet"]
-    env = {**os.environ, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "BC_SKIP_MAPPING": "TRUE"}
+    env = {**os.environ, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "BC_SKIP_MAPPING": "TRUE",
+           "CHECKOV_PARALLELIZATION_TYPE": "none"}
     try:
         proc = subprocess.run(command, cwd=workdir, env=env, capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return HostOutcome(None, "", "", [f"{host}: no result within {timeout:.0f} s"])
     outcome = HostOutcome(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"))
-    outcome.problems = judge(host, outcome)
+    problems = judge(host, outcome)
+    if problems and all(p.startswith(f"{host}: exit status") for p in problems) and _hosts_own(outcome.stderr):
+        outcome.hosts_own = problems
+    else:
+        outcome.problems = problems
     return outcome
+
+
+def _hosts_own(stderr: str) -> bool:
+    """A traceback of the host's that has no frame of ours."""
+    return "Traceback" in stderr and "eice_checks" not in stderr[stderr.index("Traceback"):]
 
 
 def judge(host: str, outcome: HostOutcome) -> list[str]:
