@@ -31,12 +31,19 @@ from bench import generate  # noqa: E402  (the same tree as the engine's own ben
 PACK = str(Path(__file__).resolve().parent.parent / "eice_checks" / "checkov_pack")
 
 
+def host_env() -> dict[str, str]:
+    """The environment the hosts run in. A fixed hash seed: checkov's work varies with set and dict
+    order (a run alone took 20 to 31 s with random seeds), which hid our share in the noise; no
+    version check (checkov would ask PyPI)."""
+    env = {**os.environ, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "PYTHONHASHSEED": "0",
+           "PYTHONPATH": str(Path(PACK).parent.parent) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: compiled once, not at every start
+    return env
+
+
 def time_run(command: list[str], cwd: Path) -> float:
-    # A fixed hash seed: checkov's work varies with set and dict order (a run alone took 20 to 31 s
-    # with random seeds), which hid our share in the noise.
-    env = {**os.environ, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "PYTHONHASHSEED": "0"}
     start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(command, cwd=cwd, env=host_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     return time.perf_counter() - start
 
 

@@ -572,3 +572,10 @@ def test_a_template_nested_too_deeply_or_referring_to_itself_is_one_problem():
         planned = planned_matches(SimpleNamespace(template=template, filename="t.yaml"))
         assert [(p.kind, p.message) for p in planned] == [
             ("internal", "eice-checks: the template is nested too deeply to analyse")]
+
+
+def test_a_template_cloudformation_refuses_is_left_to_cfn_lints_own_rules(in_process):
+    # tests/fixtures/hosts: found by the fuzzer through cfn-lint (tests/fuzz/hosts.py)
+    path = "tests/fixtures/hosts/cfn_resource_without_type/template.yaml"
+    matches = lint_in_process(["--include-checks", "I", APPEND, "--", path], ROOT)
+    assert [(m.rule.id, m.linenumber) for m in matches] == [("E3001", 9)]

@@ -141,9 +141,12 @@ def planned_matches(cfn: Any) -> list[PlannedMatch]:
 
 def _plan(cfn: Any) -> list[PlannedMatch]:
     from ..config import ConfigError
+    from ..frontends.cloudformation import TemplateError
 
     try:
         return _analyse(cfn)
+    except TemplateError:  # a template CloudFormation refuses (a resource with no Type): cfn-lint's own rules say why
+        return []
     except ConfigError as exc:
         return [PlannedMatch("config", "", (), f"eice-checks: {exc}")]
     except _TooDeep:

@@ -46,7 +46,9 @@ class LineList(list):
 
 _FN_TAGS = {"Ref": "Ref", "Condition": "Condition"}
 _FN_NAMES = ("Base64", "Cidr", "Equals", "And", "Or", "Not", "If", "FindInMap", "GetAtt", "GetAZs",
-             "ImportValue", "Join", "Select", "Split", "Sub", "Transform", "ToJsonString", "Length")
+             "ImportValue", "Join", "Select", "Split", "Sub", "Transform", "ToJsonString", "Length",
+             # the rule functions of a template's Rules section (AWS's own sample templates use !ValueOf)
+             "Contains", "EachMemberEquals", "EachMemberIn", "RefAll", "ValueOf", "ValueOfAll")
 _FN_TAGS.update({name: f"Fn::{name}" for name in _FN_NAMES})
 # The short forms CloudFormation accepts in one shape only: (takes a scalar, the lengths of the
 # sequence it takes). The others (Base64, GetAZs, ImportValue, Transform...) also take a function.
