@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Optional, Sequence
 
 from .analysis.findings import Finding
+from .escape import excerpt
 from .rules import CATALOG
 
 OURS, CHECKOV, CFN_LINT = "eice-checks", "checkov", "cfn-lint"
@@ -49,7 +50,7 @@ class Suppression:
     def describe(self) -> str:
         """How it is written, for messages: ``eice-checks:ignore EICE005``."""
         return {OURS: "eice-checks:ignore", CHECKOV: "checkov:skip", CFN_LINT: "cfn-lint ignore_checks"}[self.source] \
-            + f" {self.written or self.rule}"
+            + f" {excerpt(self.written or self.rule)}"
 
     def as_dict(self) -> dict:
         return {"tool": self.source, "file": self.file, "line": self.line, "reason": self.reason}
@@ -223,7 +224,7 @@ def apply(findings: Sequence[Finding], suppressions: Sequence[Suppression], enti
 
 def unused_message(suppression: Suppression) -> str:
     if not suppression.rule:
-        named = f"'{suppression.written}'" if suppression.written else "no rule"
+        named = f"'{excerpt(suppression.written)}'" if suppression.written else "no rule"
         return f"{suppression.describe().split(' ')[0]} names {named}, which is no rule of eice-checks"
     where = f" on {suppression.resource}" if suppression.resource else ""
     return f"{suppression.describe()}{where} matches no finding (remove it, or it hides the next one)"
