@@ -26,6 +26,7 @@ from .escape import excerpt
 from .rules import CATALOG
 
 OURS, CHECKOV, CFN_LINT = "eice-checks", "checkov", "cfn-lint"
+_WHOLE_FILE = 1 << 62  # the last line of a span that covers a whole template
 REASON_CHARS = 500  # of a reason kept: reasons are user text and end up in every output
 _BY_ID = {rule.id: rule.id for rule in CATALOG}
 _BY_ID.update({rule.checkov_id: rule.id for rule in CATALOG})
@@ -100,24 +101,30 @@ def from_comments(file: str, comments: Iterable[Any]) -> list[Suppression]:
 
 
 # -- CloudFormation: Metadata -----------------------------------------------------------------------
-def from_metadata(file: str, resources: Any) -> list[Suppression]:
-    """The suppressions in each resource's Metadata (``resources``: the template's LineDict)."""
+def from_metadata(file: str, body: Any) -> list[Suppression]:
+    """The suppressions in each resource's Metadata, and in the template's own (which cover the
+    whole template; checkov reads none there). ``body``: the loaded template (a LineDict)."""
     found: list[Suppression] = []
+    resources = body.get("Resources") if isinstance(body, dict) else None
     if not isinstance(resources, dict):
         return found
-    for logical_id, resource in resources.items():
-        metadata = resource.get("Metadata") if isinstance(resource, dict) else None
+    places = [(None, body.get("Metadata"), (1, _WHOLE_FILE))]
+    places += [(logical_id, resource.get("Metadata"), (resources.line_of(logical_id), 0))
+               for logical_id, resource in resources.items() if isinstance(resource, dict)]
+    for logical_id, metadata, span in places:
         if not isinstance(metadata, dict) or not any(k in metadata for k in (OURS, CHECKOV, CFN_LINT)):
             continue
-        span = (resources.line_of(logical_id), _last_line(resource))
-        common = {"resource": str(logical_id), "span": span}
+        if logical_id is None:
+            common: dict[str, Any] = {"span": span}
+        else:
+            common = {"resource": str(logical_id), "span": (span[0], _last_line(resources[logical_id]))}
         for entry, line in _items(_get(metadata, OURS, "ignore")):
             written = entry.get("rule", entry.get("id")) if isinstance(entry, dict) else entry
             written = written if isinstance(written, str) else ""
             reason = _reason(entry.get("reason")) if isinstance(entry, dict) else ""
             found.append(Suppression(_BY_ID.get(written, "") if written.startswith("EICE") else "", file, line,
                                      reason, OURS, written, **common))
-        for entry, line in _items(_get(metadata, CHECKOV, "skip")):
+        for entry, line in _items(_get(metadata, CHECKOV, "skip") if logical_id is not None else None):
             written = entry.get("id") if isinstance(entry, dict) else None
             if isinstance(written, str) and written.startswith("CKV") and written in _BY_ID:
                 found.append(Suppression(_BY_ID[written], file, line, _reason(entry.get("comment")), CHECKOV,
@@ -177,6 +184,7 @@ def covers(suppression: Suppression, place: _Place, rule: str) -> bool:
     """Whether ``suppression`` covers a finding of ``rule`` at ``place``."""
     if suppression.rule != rule:
         return False
+    # (a template's own Metadata has no resource: like a Terraform comment, it covers lines)
     if suppression.resource:  # CloudFormation: the resource it is about, or the one its line is in
         about = place.file == suppression.file and place.resource == suppression.resource or any(
             file == suppression.file and address == suppression.resource for file, _, address in place.subjects)
