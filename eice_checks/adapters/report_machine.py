@@ -17,9 +17,9 @@ def render_json(report: Report) -> str:
         "errors": [{"file": e.file, **({"line": e.line} if e.line else {}),
                     **({"column": e.column} if e.line and e.column else {}), "message": e.message}
                    for e in report.errors],
-        # additions to version 1: suppressed findings with the reason, suppressions that match
-        # nothing (--strict), findings a --baseline holds
-        "suppressed": [s.as_dict() for s in report.suppressed],
+        # additions to version 1, present when not empty: suppressed findings with the reason,
+        # suppressions that match nothing (--strict), the number of findings a --baseline holds
+        **({"suppressed": [s.as_dict() for s in report.suppressed]} if report.suppressed else {}),
         **({"warnings": _warnings(report)} if report.unused_suppressions else {}),
         **({"baselined": report.baselined} if report.baselined else {}),
     }), indent=2)
