@@ -5,7 +5,10 @@ import contextlib
 import io
 import json
 import os
+import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -192,3 +195,43 @@ def test_a_baseline_that_cannot_be_read_is_a_usage_error(tmp_path, content, says
     assert code == 2 and says in err and out == ""
     code, _, err = cli(SUPPRESS / "terraform", "--baseline", str(tmp_path / "missing.json"))
     assert code == 2 and "cannot read it" in err
+
+
+# -- the README, as written ---------------------------------------------------------------------------
+def _readme_section(title: str) -> str:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    return re.search(rf"(?ms)^### {title}\n(.*?)^### ", readme).group(1)
+
+
+def _blocks(section: str, language: str) -> list[str]:
+    return re.findall(rf"(?ms)^```{language}\n(.*?)^```", section)
+
+
+def test_readme_suppression_snippets_are_the_tested_fixtures():
+    section = _readme_section("Suppressions")
+    (hcl,), (yaml_block,) = _blocks(section, "hcl"), _blocks(section, "yaml")
+    assert hcl in (SUPPRESS / "terraform" / "main.tf").read_text()
+    assert yaml_block in (SUPPRESS / "cloudformation" / "template.yaml").read_text()
+    # and what they suppress (test_terraform_comments, test_cloudformation_metadata: exact places)
+    assert ("EICE005", "aws_instance.rule_above") in {(s.finding.rule, s.finding.resource)
+                                                       for s in scan(SUPPRESS / "terraform").suppressed}
+
+
+def test_readme_baseline_commands_as_written(tmp_path):
+    (write, read), = [block.strip().splitlines() for block in _blocks(_readme_section("Baselines"), "sh")]
+    shutil.copytree(FIXTURES / "rules" / "EICE003" / "terraform", tmp_path / "repo")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+
+    def shell(command: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["bash", "-c", command], cwd=tmp_path / "repo", env=env, capture_output=True,
+                              text=True, timeout=120)
+
+    assert shell(read.replace("--baseline", "--format json --baseline")).returncode == 2  # none yet
+    before = shell("eice-checks")
+    assert before.returncode == 1
+    written = shell(write)
+    assert written.returncode == 0 and written.stdout == before.stdout
+    after = shell(read)
+    assert after.returncode == 0, after.stdout
+    assert after.stdout.splitlines()[-1].startswith("0 findings (0 errors, 0 warnings, 0 info) in 0 files;")
+    assert after.stdout.splitlines()[-1].endswith(" in the baseline")
