@@ -130,7 +130,7 @@ def cli(paths: list[str], cwd: Path, handed: bool = False) -> set[Match]:
     with _chdir(cwd), contextlib.redirect_stdout(out):
         cli_main(["--format", "json", *paths])
     report = json.loads(out.getvalue())
-    findings = report["findings"] + [s for s in report["suppressed"] if handed
+    findings = report["findings"] + [s for s in report.get("suppressed", []) if handed
                                      and all(by["tool"] == "cfn-lint" for by in s["suppressions"])]
     return {(RULES_BY_ID[f["rule"]].cfn_lint_id, f["file"], f["line"], f["message"]) for f in findings}
 
