@@ -15,6 +15,7 @@ from .frontends.common import InputError
 from .model.network import Location, Model
 from .rules import CATALOG
 from .scan import ScanInputs, ScanResult, scan, scan_templates
+from .suppressions import Suppressed, Suppression, apply as apply_suppressions
 
 if TYPE_CHECKING:  # the CloudFormation front end is imported only when templates are read
     from .frontends.cloudformation import Template
@@ -29,6 +30,11 @@ class Report:
     scanned: ScanResult
     config: Config = field(default_factory=Config)
     analysis: Optional[Analysis] = None  # what the rules were run on, for explanations (eice_checks.explain)
+    # findings that a suppression in the sources covers (they do not fail the run), and suppressions
+    # that cover no finding (reported with --strict)
+    suppressed: list[Suppressed] = field(default_factory=list)
+    unused_suppressions: list[Suppression] = field(default_factory=list)
+    baselined: int = 0  # findings left out because a baseline holds them (CLI --baseline)
 
     def failing(self) -> list[Finding]:
         if self.config.fail_on == "never":
@@ -63,7 +69,12 @@ def _report(scanned: ScanResult, config: Config) -> Report:
         except Exception as exc:  # a bug in one rule must not hide the others' findings
             errors.append(InputError(INTERNAL_ERROR, f"internal error in {rule.id}: {type(exc).__name__}: {exc}"))
     collapsed = collapse_instances(merge_subjects(findings), scanned.model)
-    return Report(sorted(relocate_downloaded(collapsed, scanned.downloaded)), errors, scanned, config, analysis)
+    located = sorted(relocate_downloaded(collapsed, scanned.downloaded))
+    # The one place suppressions are decided, for every entry point: the hosts' adapters translate.
+    entities = {e.key: e for e in (*scanned.model.endpoints, *scanned.model.targets)}
+    enabled = {rule.id for rule in CATALOG if config.rule_enabled(rule.id)}
+    kept, suppressed, unused = apply_suppressions(located, scanned.model.suppressions, entities, enabled)
+    return Report(kept, errors, scanned, config, analysis, suppressed, unused)
 
 
 def merge_subjects(findings: Iterable[Finding]) -> set[Finding]:

@@ -25,7 +25,7 @@ TARGET_TYPES = {
     "cloudformation": ("AWS::EC2::Instance", "AWS::EC2::LaunchTemplate", "AWS::AutoScaling::LaunchConfiguration",
                        "AWS::EC2::NetworkInterface"),
 }
-FAILED, PASSED, UNKNOWN = "failed", "passed", "unknown"
+FAILED, PASSED, UNKNOWN, SUPPRESSED = "failed", "passed", "unknown", "suppressed"
 
 Entity = Union[Endpoint, Target]
 _Key = tuple[str, str, str, Optional[str]]  # (endpoint or target, file, address, scope or None)
@@ -38,7 +38,7 @@ def resource_types(rule: RuleInfo, tool: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Verdict:
-    outcome: str  # FAILED, PASSED or UNKNOWN
+    outcome: str  # FAILED, PASSED, UNKNOWN or SUPPRESSED (every finding is covered by a suppression)
     findings: tuple[Finding, ...] = ()
     note: str = ""  # why it was not concluded, or the internal error that failed it
 
@@ -64,6 +64,11 @@ class Verdicts:
         for finding in report.findings:
             for subject in finding.subjects:
                 self._findings.setdefault((finding.rule, subject), []).append(finding)
+        self._suppressed: dict[tuple[str, str], list[str]] = {}  # (rule, subject) -> how each was suppressed
+        for suppressed in report.suppressed:
+            why = suppressed.reason or suppressed.by[0].describe()
+            for subject in suppressed.finding.subjects:
+                self._suppressed.setdefault((suppressed.finding.rule, subject), []).append(why)
         # "internal error in EICE003: ..." -> that message
         self._crashed = {e.message.split(":", 1)[0]: e.message for e in report.errors if e.file == INTERNAL_ERROR}
         # (kind, file, address, scope or None) -> entities: by their own address, and by the address of
@@ -112,6 +117,9 @@ class Verdicts:
         findings = {f for e in entities for f in self._findings.get((rule.id, e.key), [])}
         if findings:
             return Verdict(FAILED, tuple(sorted(findings)))
+        suppressed = [why for e in entities for why in self._suppressed.get((rule.id, e.key), [])]
+        if suppressed:
+            return Verdict(SUPPRESSED, note="; ".join(dict.fromkeys(suppressed)))
         if not all(id(e) in self._judged for e in entities):
             return Verdict(UNKNOWN, note="whether this resource is created is not known (count, for_each or condition)")
         return Verdict(PASSED)

@@ -10,6 +10,9 @@ console block's lines after the ``$ eice-checks <file>`` line.
     python scripts/update_rule_docs.py --update   # rewrite the console blocks from real output
 
 Code blocks not followed by a console block (the "good" snippets under "How to fix") are not run.
+
+Each page ends with the section ``## In cfn-lint and Checkov`` (the rule's id in each tool and how
+to suppress it there), generated from the catalog: ``--update`` writes it, the check compares it.
 Standard library only, apart from eice_checks itself.
 """
 from __future__ import annotations
@@ -109,9 +112,63 @@ def run_example(example: Example) -> tuple[list[str], str]:
     return out.getvalue().rstrip("\n").split("\n"), err.getvalue()
 
 
+HOSTS_HEADING = "## In cfn-lint and Checkov"
+
+
+def hosts_section(rule) -> str:
+    """The page's last section, from the catalog entry ``rule``: its ids and its suppressions."""
+    r, ckv, cfn = rule.id, rule.checkov_id, rule.cfn_lint_id
+    on = ("the endpoint" if rule.reported_on == "endpoint" else
+          "the target (or, in CloudFormation, the resource whose line the finding shows: the security "
+          "group or rule)")
+    info = (" cfn-lint shows info rules only with `--include-checks I`." if rule.severity == "info" else "")
+    return "\n".join([
+        HOSTS_HEADING,
+        "",
+        "| Tool | Id | Suppress on one resource | Everywhere |",
+        "|---|---|---|---|",
+        f"| eice-checks | `{r}` | Terraform: `# eice-checks:ignore {r} <reason>`; CloudFormation: "
+        f"`Metadata: {{eice-checks: {{ignore: [{{rule: {r}, reason: <reason>}}]}}}}` | `--disable {r}` |",
+        f"| cfn-lint | `{cfn}` | `Metadata: {{cfn-lint: {{config: {{ignore_checks: [{cfn}]}}}}}}` | "
+        f"`--ignore-checks {cfn}` |",
+        f"| Checkov | `{ckv}` | Terraform: `#checkov:skip={ckv}:<reason>`; CloudFormation: "
+        f"`Metadata: {{checkov: {{skip: [{{id: {ckv}, comment: <reason>}}]}}}}` | `--skip-check {ckv}` |",
+        "",
+        f"Each suppression works in every tool: the CLI, cfn-lint (`--append-rules=eice_checks.cfn_lint`) and "
+        f"Checkov (`--external-checks-dir \"$(eice-checks --checkov-dir)\"`) honour all three conventions. Put it "
+        f"on {on}; a Terraform comment goes at the end of the line, or on the line above, of the resource, the "
+        f"block or the attribute the finding points at. A suppressed finding does not fail the run: the CLI "
+        f"lists it with its reason (JSON `suppressed`, SARIF `suppressions`), Checkov reports it `SKIPPED`, "
+        f"cfn-lint leaves it out (`--mandatory-checks {cfn}` overrides cfn-lint's own Metadata only).{info} "
+        f"See [Suppressions](../README.md#suppressions).",
+        "",
+    ])
+
+
+def _with_hosts_section(text: str, rule) -> str:
+    """``text`` with its hosts section replaced by (or ended with) the generated one."""
+    at = text.find(f"\n{HOSTS_HEADING}\n")
+    body = text if at < 0 else text[:at + 1]
+    return body.rstrip("\n") + "\n\n" + hosts_section(rule)
+
+
+def _rule_of(path: Path):
+    from eice_checks.rules import RULES_BY_ID
+
+    return RULES_BY_ID.get(path.stem)
+
+
 def _check_page(path: Path, update: bool) -> list[str]:
     problems: list[str] = []
     text = path.read_text(encoding="utf-8")
+    rule = _rule_of(path)
+    if rule is not None and _with_hosts_section(text, rule) != text:
+        if update:
+            text = _with_hosts_section(text, rule)
+            path.write_text(text, encoding="utf-8")
+        else:
+            problems.append(f"{_display(path)}: the section {HOSTS_HEADING!r} is missing or out of date "
+                            f"(run scripts/update_rule_docs.py --update)")
     lines = text.split("\n")
     try:
         examples = find_examples(text)

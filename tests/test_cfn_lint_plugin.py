@@ -122,13 +122,17 @@ def _chdir(path: Path) -> Iterator[None]:
 
 
 # -- what the CLI reports ---------------------------------------------------------------------------
-def cli(paths: list[str], cwd: Path) -> set[Match]:
-    """`eice-checks --format json PATHS` run in ``cwd``, as (cfn-lint id, file, line, message)."""
+def cli(paths: list[str], cwd: Path, handed: bool = False) -> set[Match]:
+    """`eice-checks --format json PATHS` run in ``cwd``, as (cfn-lint id, file, line, message).
+    ``handed``: with the findings that only cfn-lint's own Metadata suppresses (the CLI honours it
+    too; the plugin hands them to cfn-lint, which applies it, or lets --mandatory-checks win)."""
     out = io.StringIO()
     with _chdir(cwd), contextlib.redirect_stdout(out):
         cli_main(["--format", "json", *paths])
     report = json.loads(out.getvalue())
-    return {(RULES_BY_ID[f["rule"]].cfn_lint_id, f["file"], f["line"], f["message"]) for f in report["findings"]}
+    findings = report["findings"] + [s for s in report.get("suppressed", []) if handed
+                                     and all(by["tool"] == "cfn-lint" for by in s["suppressions"])]
+    return {(RULES_BY_ID[f["rule"]].cfn_lint_id, f["file"], f["line"], f["message"]) for f in findings}
 
 
 def _templates(base: Path, under: Path) -> list[str]:
@@ -390,7 +394,8 @@ def _with_readme_metadata(resource: str, text: str) -> str:
 def test_suppressions(env_bin, tmp_path):
     fixture = Path(str(RULE_FIXTURE).format("EICE002")).read_text()
     (tmp_path / "template.yaml").write_text(_with_readme_metadata("FailTagged", fixture))
-    reported = cli(["template.yaml"], tmp_path)
+    reported = cli(["template.yaml"], tmp_path, handed=True)
+    assert cli(["template.yaml"], tmp_path) == {m for m in reported if not m[3].startswith("FailTagged ")}
     tagged = {m for m in reported if m[3].startswith("FailTagged ")}
     assert {m[0] for m in tagged} == {"E9902"} and len(reported) > len(tagged)
 
@@ -406,7 +411,7 @@ def test_suppressions(env_bin, tmp_path):
 
 def test_template_metadata_and_info(env_bin, tmp_path):
     text = _copy_template("EICE007", tmp_path).read_text()
-    reported = cli(["template.yaml"], tmp_path)
+    reported = cli(["template.yaml"], tmp_path, handed=True)
     assert {m[0] for m in reported} == {"I9907"}
 
     def lint(*options: str) -> set[Match]:
@@ -418,6 +423,7 @@ def test_template_metadata_and_info(env_bin, tmp_path):
     assert lint("--include-checks", "I9907") == reported
     (tmp_path / "template.yaml").write_text(
         "Metadata:\n  cfn-lint:\n    config:\n      ignore_checks: [I9907]\n" + text)
+    assert cli(["template.yaml"], tmp_path) == set()  # the CLI honours the template's Metadata too
     assert lint("--include-checks", "I") == set()
     assert {m[0] for m in lint("--include-checks", "I", "--mandatory-checks", "I9907")} == {"I9907"}
 
@@ -579,3 +585,18 @@ def test_a_template_cloudformation_refuses_is_left_to_cfn_lints_own_rules(in_pro
     path = "tests/fixtures/hosts/cfn_resource_without_type/template.yaml"
     matches = lint_in_process(["--include-checks", "I", APPEND, "--", path], ROOT)
     assert [(m.rule.id, m.linenumber) for m in matches] == [("E3001", 9)]
+
+
+def test_every_suppression_convention(env_bin):
+    """tests/fixtures/suppress: ours (on the resource it is about, on the one its line is in) and
+    checkov's are applied by the engine; cfn-lint's own by cfn-lint, so --mandatory-checks wins
+    over it only."""
+    folder = FIXTURES / "suppress" / "cloudformation"
+
+    def lint(*options: str) -> set[tuple[str, int, str]]:
+        proc = cfn_lint(env_bin, "--format", "json", APPEND, *options, "--", "template.yaml", cwd=folder)
+        return {(m[0], m[2], m[3].split(" ", 1)[0]) for m in ours(json_matches(proc.stdout))}
+
+    assert lint() == {("W9905", 111, "Open")}
+    assert lint("--mandatory-checks", "W9905") == {("W9905", 111, "Open"), ("W9905", 56, "CfnLint")}
+    assert {(m[0], m[2]) for m in cli(["template.yaml"], folder)} == {("W9905", 111)}

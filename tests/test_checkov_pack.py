@@ -42,7 +42,7 @@ CHECKOV_ENVIRONMENT = {**os.environ, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "B
 FRAMEWORKS = ["--framework", "terraform", "terraform_plan", "cloudformation"]
 # every leaf fixture folder with Terraform, CloudFormation or plans
 FOLDERS = [p for pattern in ("rules/*/*", "resolve/*", "precision/*", "plans/*", "sources/*", "cli/*", "cdk",
-                             "checkov/*") for p in sorted(FIXTURES.glob(pattern)) if p.is_dir()]
+                             "checkov/*", "suppress/*") for p in sorted(FIXTURES.glob(pattern)) if p.is_dir()]
 
 
 def run(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
@@ -270,9 +270,12 @@ def test_readme_command_and_suppressions():
     assert skipped <= ours
     assert {status for _, status, _ in ours - skipped} == {"PASSED"}  # the rest of the pack ran
     assert proc.stdout.count("Suppress comment: reached through Session Manager until it is retired") == 2
-    # the CLI finds what was suppressed
-    assert {(f.rule, f.resource) for f in scan(SUPPRESSED).findings} == {("EICE002", "aws_instance.legacy"),
-                                                                          ("EICE002", "Legacy")}
+    # the CLI honours checkov's suppressions too, with their reasons
+    report = scan(SUPPRESSED)
+    assert report.findings == []
+    assert {(s.finding.rule, s.finding.resource, s.reason) for s in report.suppressed} == {
+        ("EICE002", "aws_instance.legacy", "reached through Session Manager until it is retired"),
+        ("EICE002", "Legacy", "reached through Session Manager until it is retired")}
 
 
 def test_readme_check_and_skip_check():
@@ -350,3 +353,32 @@ def test_the_pack_never_raises(tmp_path):
     assert {r.status for r in found if r.check_id == "CKV2_EICE_2"} == {"PASSED", "FAILED"}
     assert_same_findings([r for r in found if r.check_id != "CKV2_EICE_3"], scan(folder))
     assert proc.returncode == 1, proc.stderr
+
+
+# -- suppressions in every convention (tests/fixtures/suppress) ------------------------------------
+def test_every_suppression_is_skipped_with_its_reason():
+    """Ours (comments, Metadata), checkov's own and cfn-lint's: SKIPPED with the reason, as the CLI
+    suppresses them; the finding no suppression covers FAILED."""
+    folder = FIXTURES / "suppress"
+    proc = checkov("-d", ".", "--check", "CKV2_EICE_*", "--framework", "terraform", "cloudformation", "-o", "json",
+                   cwd=folder)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    skipped, failed = set(), set()
+    for report in json.loads(proc.stdout):
+        for record in report["results"]["skipped_checks"]:
+            if record["check_id"] in OURS:
+                skipped.add((OURS[record["check_id"]].id, record["resource"].rsplit(".", 1)[-1]
+                             if report["check_type"] == "cloudformation" else record["resource"],
+                             record["check_result"].get("suppress_comment")))
+        failed |= {(OURS[r["check_id"]].id, r["resource"]) for r in report["results"]["failed_checks"]
+                   if r["check_id"] in OURS}
+    report = scan(folder)
+    assert failed == {("EICE005", "aws_instance.open"), ("EICE005", "AWS::EC2::Instance.Open")}
+    assert {(f.rule, f.resource) for f in report.findings} == {("EICE005", "aws_instance.open"), ("EICE005", "Open")}
+    expected = {(s.finding.rule, s.finding.resource, s.reason or s.by[0].describe()) for s in report.suppressed}
+    expected = {(r, res, c.replace("\x1b", "\\x1b").replace("\n", "\\n").replace("\u202e", "\\u202e"))
+                for r, res, c in expected}  # escaped: reasons are user text
+    assert skipped == expected
+    assert ("EICE005", "CfnLint", "cfn-lint ignore_checks W9905") in skipped
+    assert ("EICE005", "Hostile", "\\x1b[31mred\\n::error file=x::forged\\u202e") in skipped
+    assert "\x1b" not in proc.stdout

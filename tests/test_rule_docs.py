@@ -92,3 +92,23 @@ def test_no_page_for_an_unknown_rule() -> None:
 def test_example_output_is_current() -> None:
     problems = update_rule_docs.check_or_update(update=False)
     assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("rule", CATALOG, ids=lambda r: r.id)
+def test_page_ends_with_the_ids_and_suppressions_in_each_tool(rule) -> None:
+    """The generated section (ids from the catalog), and each suppression it shows is one the engine
+    reads as suppressing this rule (the hosts' own runs: test_suppressions, test_cfn_lint_plugin,
+    test_checkov_pack)."""
+    from eice_checks.frontends.cloudformation.loader import load_yaml
+    from eice_checks.frontends.terraform.hcl import Comment
+    from eice_checks.suppressions import from_comments, from_metadata
+
+    text = _page(rule.id)
+    section = text[text.index(f"\n{update_rule_docs.HOSTS_HEADING}\n") + 1:]
+    assert section == update_rule_docs.hosts_section(rule)
+    assert f"| cfn-lint | `{rule.cfn_lint_id}` |" in section and f"| Checkov | `{rule.checkov_id}` |" in section
+    for metadata in re.findall(r"`Metadata: (\{.*?\})`", section):
+        template = f"Resources:\n  R:\n    Type: AWS::EC2::Instance\n    Metadata: {metadata.replace('<reason>', 'why')}\n"
+        assert [s.rule for s in from_metadata("t.yaml", load_yaml(template))] == [rule.id], metadata
+    for comment in re.findall(r"Terraform: `(#[^`]*)`", section):
+        assert [s.rule for s in from_comments("m.tf", [Comment(comment.replace("<reason>", "why"), 1)])] == [rule.id]

@@ -169,7 +169,12 @@ def _analyse(cfn: Any) -> list[PlannedMatch]:
     # cfn-lint shows a rule one template at a time: the others of the run, and any stack that may
     # add rules to what this one exports, are unseen (their imports stay unknown).
     report = run_templates([template], load_config(find_pyproject()), other_stacks_unseen=True)
-    planned = [_place("finding", f.rule, f.line, f.resource, f.message, converted) for f in report.findings]
+    # The engine decided what is suppressed; a finding that only cfn-lint's own Metadata covers is
+    # handed to cfn-lint, which applies it (and lets --mandatory-checks override it).
+    from ..suppressions import CFN_LINT
+
+    shown = [*report.findings, *(s.finding for s in report.suppressed if all(b.source == CFN_LINT for b in s.by))]
+    planned = [_place("finding", f.rule, f.line, f.resource, f.message, converted) for f in sorted(shown)]
     planned += [_place("internal", "", e.line, "", f"eice-checks: {e.message}", converted) for e in report.errors]
     return planned
 

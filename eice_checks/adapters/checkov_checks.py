@@ -32,10 +32,12 @@ from ..config import find_pyproject, load_config
 from ..engine import run
 from ..rules import CATALOG
 from ..scan import ScanInputs
-from ..verdicts import FAILED, PASSED, UNKNOWN, Verdict, Verdicts, resource_types
+from ..escape import printable
+from ..verdicts import FAILED, PASSED, SUPPRESSED, UNKNOWN, Verdict, Verdicts, resource_types
 
 SEVERITY = {"error": BcSeverities.HIGH, "warning": BcSeverities.MEDIUM, "info": BcSeverities.LOW}
-RESULT = {FAILED: CheckResult.FAILED, PASSED: CheckResult.PASSED, UNKNOWN: CheckResult.UNKNOWN}
+RESULT = {FAILED: CheckResult.FAILED, PASSED: CheckResult.PASSED, UNKNOWN: CheckResult.UNKNOWN,
+          SUPPRESSED: CheckResult.SKIPPED}
 TF_ADDRESS = "__address__"  # checkov's Terraform address of the resource (module path, count/for_each index)
 CARRIED_DETAILS = "eice_checks_details"  # see CloudFormationRecord
 
@@ -167,8 +169,28 @@ class PackCheck:
     def run(self, scanned_file: str, entity_configuration: dict, entity_name: str, entity_type: str,
             skip_info: Any) -> Any:
         _RESOURCE.file, _RESOURCE.name = scanned_file, entity_name
+        if not skip_info:  # checkov applies its own skips; the engine decided the others
+            reason = self.suppression(self.address(entity_configuration, entity_type))
+            if reason is not None:
+                skip_info = {"id": self.id, "suppress_comment": reason}
         return super().run(  # type: ignore[misc]
             scanned_file, entity_configuration, entity_name, entity_type, skip_info)
+
+    def address(self, conf: Any, entity_type: str) -> Optional[str]:
+        """The resource's address as the engine names it (None: its name, a CloudFormation logical id)."""
+        return None
+
+    def suppression(self, address: Optional[str]) -> Optional[str]:
+        """The reason, when a suppression in the sources covers every finding of this rule on the
+        resource (checkov then reports it SKIPPED, as for its own skip comments); None otherwise,
+        and for anything that fails here (``judge`` reports it)."""
+        try:
+            checkov_run, module_root = current_run(sys._getframe(1))
+            file = os.path.join(checkov_run.root, _RESOURCE.file.lstrip("/\\"))
+            verdict = verdicts(checkov_run).of(self.rule, file, address or _RESOURCE.name, module_root)
+        except Exception:
+            return None
+        return printable(verdict.note) if verdict.outcome == SUPPRESSED else None
 
     def judge(self, address: Optional[str] = None) -> CheckResult:
         """The engine's verdict on the resource being checked (``address``: its Terraform address;
@@ -204,9 +226,12 @@ class TerraformRuleCheck(PackCheck, TerraformCheck):
                          resource_types(rule, "terraform"), guideline=rule.page)
         self.setup(rule)
 
+    def address(self, conf: Any, entity_type: str) -> Optional[str]:
+        address = conf.get(TF_ADDRESS) if isinstance(conf, dict) else None
+        return address if isinstance(address, str) else f"{entity_type}.{_RESOURCE.name}"
+
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
-        address = conf.get(TF_ADDRESS)
-        return self.judge(address if isinstance(address, str) else f"{self.entity_type}.{_RESOURCE.name}")
+        return self.judge(self.address(conf, self.entity_type))
 
 
 class CloudFormationRuleCheck(PackCheck, CloudFormationCheck):

@@ -54,6 +54,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="FILE", help="pyproject.toml to read [tool.eice-checks] from (default: the nearest one)")
     parser.add_argument("--max-file-size", metavar="SIZE",
                         help="skip (with a note) files larger than this, e.g. 50M or 512K (default: 20M)")
+    parser.add_argument("--strict", action="store_true",
+                        help="also fail (exit 1) on a suppression in the sources that matches no finding, listed as a warning")
+    parser.add_argument("--baseline", metavar="FILE",
+                        help="report only findings that are not in this baseline (written with --write-baseline)")
+    parser.add_argument("--write-baseline", metavar="FILE",
+                        help="record today's findings in FILE (rule, resource, file), report them, and exit 0")
     parser.add_argument("--color", choices=("auto", "always", "never"), default="auto", help="colour text output (default: auto)")
     parser.add_argument("--version", action="version", version=f"eice-checks {__version__}")
     parser.add_argument("--checkov-dir", action="store_true",
@@ -159,6 +165,13 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         print(f"eice-checks: {printable(str(exc))}", file=sys.stderr)  # input in it is cut to excerpts where quoted
         return EXIT_USAGE
     report = run(args.paths, config, inputs)
+    try:
+        report = _baselines(report, args)
+    except ConfigError as exc:
+        print(f"eice-checks: {printable(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+    if not args.strict:
+        report.unused_suppressions = []  # listed, and failing the run, only with --strict
     for path in report.scanned.missing:
         print(f"eice-checks: {printable(path)}: no such file or directory", file=sys.stderr)
     output = _render(report, args.format, _use_colour(args.color), args.explain)
@@ -171,4 +184,19 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         return EXIT_USAGE
     if not report.scanned.candidates:
         print("eice-checks: no CloudFormation templates or Terraform files found", file=sys.stderr)
-    return EXIT_FINDINGS if report.failing() else EXIT_OK
+    if args.write_baseline:
+        return EXIT_OK
+    return EXIT_FINDINGS if report.failing() or report.unused_suppressions else EXIT_OK
+
+
+def _baselines(report: Report, args: argparse.Namespace) -> Report:
+    """--write-baseline records the findings (those of an older baseline too); --baseline leaves out
+    those it holds."""
+    from .. import baseline
+
+    if args.write_baseline:
+        baseline.write(report.findings, args.write_baseline)
+        print(f"eice-checks: {printable(args.write_baseline)}: {len(report.findings)} findings recorded", file=sys.stderr)
+    if args.baseline:
+        report = baseline.without_baselined(report, args.baseline)
+    return report

@@ -27,7 +27,18 @@ def render_json(report: Report, stories: Optional[list[EndpointStory]] = None) -
                     **({"column": e.column} if e.line and e.column else {}), "message": e.message}
                    for e in report.errors],
         **paths,
+        # additions to version 1, present when not empty: suppressed findings with the reason,
+        # suppressions that match nothing (--strict), the number of findings a --baseline holds
+        **({"suppressed": [s.as_dict() for s in report.suppressed]} if report.suppressed else {}),
+        **({"warnings": _warnings(report)} if report.unused_suppressions else {}),
+        **({"baselined": report.baselined} if report.baselined else {}),
     }), indent=2)
+
+
+def _warnings(report: Report) -> list[dict]:
+    from ..suppressions import unused_message
+
+    return [{"file": s.file, "line": s.line, "message": unused_message(s)} for s in report.unused_suppressions]
 
 
 def _escape_data(text: str) -> str:
@@ -57,4 +68,9 @@ def render_github(report: Report) -> str:
              for f in report.findings]
     lines += [github_command("error", e.file, e.line, "eice-checks", f"could not read: {e.message}", e.column)
               for e in report.errors]
+    if report.unused_suppressions:
+        from ..suppressions import unused_message
+
+        lines += [github_command("warning", s.file, s.line, "eice-checks", unused_message(s))
+                  for s in report.unused_suppressions]
     return "\n".join(lines)

@@ -37,7 +37,9 @@ def _region(line: int, column: int | None) -> dict:
 def render_sarif(report: Report) -> str:
     index = {rule.id: i for i, rule in enumerate(CATALOG)}
     results = []
-    for f in report.findings:
+    # a suppressed finding is a result with "suppressions" (GitHub code scanning shows it dismissed)
+    suppressions = {id(s.finding): s for s in report.suppressed}
+    for f in [*report.findings, *(s.finding for s in report.suppressed)]:
         # surrogatepass: a file name that is not UTF-8 still has a stable fingerprint
         identity = f"{f.rule}|{f.file}|{f.resource}|{f.message}".encode("utf-8", "surrogatepass")
         fingerprint = hashlib.sha256(identity).hexdigest()[:32]
@@ -51,6 +53,12 @@ def render_sarif(report: Report) -> str:
                 "region": _region(f.line, f.column),
             }}],
             "partialFingerprints": {"eiceFinding/v1": fingerprint},
+            **({"suppressions": [{"kind": "inSource", "status": "accepted",
+                                  "justification": printable(s.reason or f"{s.describe()} (no reason given)"),
+                                  "location": {"physicalLocation": {
+                                      "artifactLocation": {"uri": file_uri(s.file), "uriBaseId": "%SRCROOT%"},
+                                      "region": _region(s.line, None)}}}
+                                 for s in suppressions[id(f)].by]} if id(f) in suppressions else {}),
         })
     notifications = [{
         "level": "error",
@@ -58,6 +66,15 @@ def render_sarif(report: Report) -> str:
         "locations": [{"physicalLocation": {"artifactLocation": {"uri": file_uri(e.file), "uriBaseId": "%SRCROOT%"},
                                             **({"region": _region(e.line, e.column)} if e.line else {})}}],
     } for e in report.errors]
+    if report.unused_suppressions:
+        from ..suppressions import unused_message
+
+        notifications += [{
+            "level": "warning",
+            "message": {"text": printable(unused_message(s))},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": file_uri(s.file), "uriBaseId": "%SRCROOT%"},
+                                                "region": _region(s.line, None)}}],
+        } for s in report.unused_suppressions]
     run = {
         "tool": {"driver": {"name": "eice-checks", "version": __version__,
                             "rules": [_rule_descriptor(rule) for rule in CATALOG]}},

@@ -34,6 +34,12 @@ def render(report: Report, colour: bool, stories: Optional[list[EndpointStory]] 
         lines.append(f"{paint('could not read', 'error')} {printable(error.render())}")
     if report.errors:
         lines.append("")
+    if report.unused_suppressions:
+        from ..suppressions import unused_message
+
+        for s in report.unused_suppressions:
+            lines.append(f"{paint('warning', 'warning')} {printable(f'{s.file}:{s.line}: {unused_message(s)}')}")
+        lines.append("")
     if stories is not None:
         from .report_explain import render_text
         lines.extend(render_text(stories))
@@ -49,4 +55,11 @@ def summary(report: Report) -> str:
     text = f"{len(report.findings)} finding{'s' if len(report.findings) != 1 else ''} ({', '.join(parts)}) in {files} file{'s' if files != 1 else ''}; {scanned} file{'s' if scanned != 1 else ''} scanned"
     if report.errors:
         text += f"; {len(report.errors)} could not be read"
+    if report.suppressed:
+        text += f"; {len(report.suppressed)} suppressed"
+    if report.baselined:
+        text += f"; {report.baselined} in the baseline"
+    if report.unused_suppressions:
+        n = len(report.unused_suppressions)
+        text += f"; {n} suppression{'s' if n != 1 else ''} matching nothing"
     return text

@@ -9,7 +9,7 @@ resources that only say it indirectly. Rules never see a file format.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 from .addresses import Network, parse_cidr
 from .values import Unknown, shown
@@ -216,3 +216,4 @@ class Model:
     prefix_lists: dict[str, PrefixList] = field(default_factory=dict)
     endpoints: list[Endpoint] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
+    suppressions: list[Any] = field(default_factory=list)  # suppressions.Suppression, as the sources write them

@@ -96,9 +96,14 @@ def judge(outcome: Outcome, timeout: float = CASE_SECONDS) -> list[str]:
 
 
 def contract_problems(report: Any) -> list[str]:
-    if not isinstance(report, dict) or set(report) != {"version", "findings", "errors"} or report["version"] != 1:
+    # "suppressed" (findings a suppression in the sources covers) is an addition, present when not empty
+    required, additions = {"version", "findings", "errors"}, {"suppressed"}
+    if not isinstance(report, dict) or not required <= set(report) <= required | additions or report["version"] != 1:
         return [f"not the JSON contract: {str(report)[:200]}"]
     problems = [f"finding: {finding}" for finding in report["findings"] if not _finding_ok(finding)]
+    problems += [f"suppressed: {str(entry)[:300]}" for entry in report.get("suppressed", [])
+                 if not (isinstance(entry, dict) and isinstance(entry.get("reason"), str)
+                         and _finding_ok({k: v for k, v in entry.items() if k not in ("reason", "suppressions")}))]
     for error in report["errors"]:
         if not _error_ok(error):
             problems.append(f"error entry: {str(error)[:300]}")

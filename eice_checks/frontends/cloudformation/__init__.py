@@ -38,6 +38,10 @@ def template_from_body(path: str, body: Any) -> Template | None:
 
 
 def add_templates(templates: list[Template], builder: ModelBuilder, errors: list[InputError]) -> None:
+    from ...suppressions import from_metadata
+
+    for template in templates:
+        builder.model.suppressions.extend(from_metadata(template.path, template.body))
     exports = Exports()
     resolvers = [Resolver(t, exports, budget=Budget.for_template(errors)) for t in templates]
     for resolver in resolvers:

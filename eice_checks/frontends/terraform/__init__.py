@@ -83,8 +83,13 @@ class TerraformFrontEnd:
                 source.partial = True
                 continue
             try:
-                source.add_file(path, parse_file(text))
+                body = parse_file(text)
+                source.add_file(path, body)
                 parsed += 1
+                if body.comments:
+                    from ...suppressions import from_comments
+
+                    self.builder.model.suppressions.extend(from_comments(path, body.comments))
             except HclFileError as exc:
                 source.partial = True
                 self.errors.append(InputError(path, f"invalid HCL: {exc.message}", _clamp(exc.line, text), exc.column))

@@ -54,10 +54,29 @@ class Attribute:
     column: int = field(default=0, compare=False)  # 1-based, in characters; 0 when not known
 
 
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A comment that may hold a suppression (``# eice-checks:ignore``, ``#checkov:skip=``): other
+    comments are not kept. ``block``: the line of the top-level block it is written in (0: none).
+    ``span``: the first and last line of what it annotates: the attribute or block it ends the line
+    of, the block whose opening line it is on, else the next attribute or block in its body (else
+    its own line)."""
+
+    text: str
+    line: int
+    block: int = 0
+    span: tuple[int, int] = (0, 0)
+
+
+# Only comments that name one of these are kept (tree-sitter makes every comment a node).
+_SUPPRESSION_MARKERS = ("eice-checks:", "checkov:skip")
+
+
 @dataclass(slots=True)
 class Body:
     attributes: dict[str, Attribute] = field(default_factory=dict)
     blocks: list["Block"] = field(default_factory=list)
+    comments: Optional[list[Comment]] = None  # a file's body only: the suppression comments in it
 
     def blocks_of(self, block_type: str) -> list["Block"]:
         return [b for b in self.blocks if b.type == block_type]
@@ -102,10 +121,12 @@ def parse_file(text: str) -> Body:
     data = text.encode("utf-8", "surrogateescape")
     body = Body()
     start = first_line = 0
+    body.comments = []
     while start < len(data):
         end, part = _read_piece(data, start, first_line)
         body.attributes.update(part.attributes)
         body.blocks.extend(part.blocks)
+        body.comments.extend(part.comments or ())
         first_line += data.count(b"\n", start, end)
         start = end
     return body
@@ -186,6 +207,36 @@ class _Reader:
         self.ascii = len(data) == len(text)  # then byte offsets are character offsets
         self.text = text
         self.first_line = first_line  # lines of the file before ``data`` (a piece of a large file)
+        self.comments: list[Comment] = []
+        self._top_block = 0  # line of the top-level block being read
+        self._last = (0, 0)  # lines of the last attribute or block read
+        self._open: list[tuple[int, int]] = []  # lines of the blocks being read, innermost last
+        self._pending: list[tuple[str, int, int]] = []  # comments waiting for the next attribute or block
+
+    def _comment(self, node: Any) -> None:
+        """Keep a comment that may hold a suppression. Comments are children of a body, of a block
+        (before and after its body) or of the file; those inside an expression are not read."""
+        text = self._slice(node)
+        if not any(marker in text for marker in _SUPPRESSION_MARKERS):
+            return
+        line = self.first_line + node.start_point[0] + 1
+        if line == self._last[1]:
+            self.comments.append(Comment(text, line, self._top_block, self._last))
+        elif self._open and line == self._open[-1][0]:
+            self.comments.append(Comment(text, line, self._top_block, self._open[-1]))
+        else:
+            self._pending.append((text, line, self._top_block))
+
+    def _annotated(self, node: Any) -> tuple[int, int]:
+        """The lines of an attribute or block about to be read; comments waiting for it get them."""
+        span = (self.first_line + node.start_point[0] + 1, self.first_line + node.end_point[0] + 1)
+        if self._pending:
+            self._flush(span)
+        return span
+
+    def _flush(self, span: Optional[tuple[int, int]] = None) -> None:
+        self.comments.extend(Comment(text, line, block, span or (line, line)) for text, line, block in self._pending)
+        self._pending.clear()
 
     def _slice(self, node: Any) -> str:
         if self.ascii:
@@ -199,13 +250,20 @@ class _Reader:
         return len(self.data[row_start:node.start_byte].decode("utf-8", "surrogateescape")) + 1
 
     def file_body(self, root: Any) -> Body:
+        body = Body()
         cursor = root.walk()
         if cursor.goto_first_child():
-            while cursor.node.type != "body":
+            while True:
+                kind = cursor.node.type
+                if kind == "body":
+                    body = self._body(cursor, 0)
+                elif kind == "comment":
+                    self._comment(cursor.node)
                 if not cursor.goto_next_sibling():
-                    return Body()
-            return self._body(cursor, 0)
-        return Body()
+                    break
+        self._flush()
+        body.comments = self.comments
+        return body
 
     # A cursor walks the tree without building a list of every node's children, and only blocks
     # and bodies are entered: expressions are taken whole, as text.
@@ -222,6 +280,8 @@ class _Reader:
                 body.attributes[attribute.name] = attribute
             elif kind == "block":
                 body.blocks.append(self._block(cursor, depth))
+            elif kind == "comment":
+                self._comment(node)
             if not cursor.goto_next_sibling():
                 break
         cursor.goto_parent()
@@ -233,6 +293,7 @@ class _Reader:
         error, with its place, whether or not the value is ever needed."""
         name = self._slice(node.child(0))
         point = node.start_point
+        self._last = self._annotated(node)
         expression = node.child(node.child_count - 1)
         text = self._slice(expression)
         source = text.strip()
@@ -252,6 +313,10 @@ class _Reader:
         if depth >= _MAX_BLOCK_DEPTH:
             raise HclFileError(f"blocks nested more than {_MAX_BLOCK_DEPTH} deep", self.first_line + point[0] + 1,
                                point[1] + 1)
+        if depth == 0:
+            self._top_block = self.first_line + point[0] + 1
+        span = self._annotated(node)
+        self._open.append(span)
         cursor.goto_first_child()
         block_type = self._slice(cursor.node)
         labels: list[str] = []
@@ -263,7 +328,14 @@ class _Reader:
                 body = self._body(cursor, depth + 1)
             elif kind in ("string_lit", "identifier"):
                 labels.append(self._label(child))
+            elif kind == "comment":
+                self._comment(child)
         cursor.goto_parent()
+        self._flush()  # comments at the end of the block annotate nothing after it
+        self._open.pop()
+        self._last = span
+        if depth == 0:
+            self._top_block = 0
         return Block(block_type, labels, body or Body(), self.first_line + point[0] + 1, column=self._column(node, point))
 
     def _label(self, node: Any) -> str:
