@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 import yaml
 
-from eice_checks.adapters.cli import FORMATS
 
 ROOT = Path(__file__).resolve().parent.parent
 WHEELHOUSE = os.environ.get("EICE_WHEELHOUSE")
@@ -104,7 +103,7 @@ def test_annotations(runner, workspace):
         "error file=cloudformation/eice.yaml,line=81,title=EICE003",
         "notice file=terraform/main.tf,line=34,col=1,title=EICE007",
         "error file=terraform/main.tf,line=48,col=5,title=EICE003"]
-    assert summary == ""
+    assert summary.startswith("## eice-checks\n")  # summary defaults to true
 
 
 def test_sarif_file_and_fail_on(runner, workspace):
@@ -129,12 +128,21 @@ def test_paths_are_data_not_script(runner, workspace):
 
 def test_step_summary(runner, workspace):
     status, stdout, outputs, summary = runner.run(workspace, {"summary": "true", "fail-on": "never"})
-    if "markdown" not in FORMATS:
-        # --format markdown is built on another branch: until it is merged the step says so and fails
-        assert status == 2 and "invalid choice: 'markdown'" in stdout, stdout
-        pytest.skip("eice-checks --format markdown is not on this branch yet: the summary step fails honestly")
     assert status == 0, stdout
-    assert "EICE003" in summary and "aws_instance.app" in summary and "Windows" in summary
+    assert summary.startswith("## eice-checks\n")
+    rows = [line.split(" | ")[:3] for line in summary.splitlines() if line.startswith("| EICE")]
+    assert rows == [
+        ["| EICE005 admin-port-open-to-world", "warning", "Linux"],
+        ["| EICE003 cidr-preservation-mismatch", "error", "Windows"],
+        ["| EICE007 preservation-implicit", "info", "aws\\_ec2\\_instance\\_connect\\_endpoint.this"],
+        ["| EICE003 cidr-preservation-mismatch", "error", "aws\\_instance.app"],
+    ]
+    assert summary.count("```mermaid") == 2  # a diagram per endpoint
+
+
+def test_no_step_summary_unless_asked(runner, workspace):
+    status, stdout, outputs, summary = runner.run(workspace, {"summary": "false"})
+    assert status == 1 and summary == "", stdout
 
 
 # -- the README's workflow, as written ---------------------------------------------------------------
