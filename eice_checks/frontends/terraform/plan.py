@@ -24,6 +24,7 @@ from ...model.builder import ModelBuilder
 from ...model.values import EntityRef, Unknown, is_unknown
 from ..cloudformation.loader import LineDict
 from .hcl import Attribute, Body
+from .plan_source import SourceBeside, source_beside
 from .module import (
     ENTITY_KINDS, NO_BINDINGS, Bindings, ModuleSource, Resource, ResourceInstance, default_root_limit, is_inside,
 )
@@ -50,6 +51,7 @@ class ValueAttribute(Attribute):
     partial: Any = None  # a planned list whose unknown elements are null
     literals: Optional[bool] = None  # whether its source expression holds literals; None: no source
     index: Any = None  # the resource instance's count.index / each.key
+    address: str = ""  # the resource instance's address, module path included
 
 
 class PlanModule:
@@ -58,7 +60,9 @@ class PlanModule:
     count_location = None  # a plan lists expanded instances; it does not say where count was written
 
     def __init__(self, path: str, address: str, planned: list[LineDict], configuration: dict,
-                 changes: dict[str, dict], declarations: dict[str, "Declaration"]) -> None:
+                 changes: dict[str, dict], declarations: dict[str, "Declaration"],
+                 beside: Optional[SourceBeside] = None) -> None:
+        self.beside = beside  # the .tf source the plan was made from, when it is beside it
         self.prefix = f"{address}." if address else ""
         self.scope_key = f"{path}::{address}" if address else path
         self.path = path
@@ -101,6 +105,10 @@ class PlanModule:
     read = evaluate  # plan values are trees read from the plan file: walking them is bounded by it
 
     def _after_apply(self, attribute: ValueAttribute) -> Any:
+        if self.beside is not None:  # what the source resolves, where it does
+            from_source = self.beside.value(attribute.address, attribute.name)
+            if not is_unknown(from_source):
+                return from_source
         resolved = self._from_references(attribute.expression, attribute.index)
         if is_unknown(resolved):
             # configured and known after apply: it will exist (a computed IPv6 range, say)
@@ -143,7 +151,8 @@ class PlanModule:
             if attr in expressions:  # known after apply: from what the configuration refers to
                 attributes[attr] = ValueAttribute(
                     attr, "", line, file, value=_PENDING, expression=expressions[attr], partial=values.get(attr),
-                    literals=declaration.has_literals(attr) if declaration else None, index=item.get("index"))
+                    literals=declaration.has_literals(attr) if declaration else None, index=item.get("index"),
+                    address=address)
             elif attr in values:  # partly known (a dynamic block's rule whose peer is a new group's id)
                 attributes[attr] = ValueAttribute(attr, "", line, file, value=Unknown("partly known after apply"))
             # else: computed by the provider and not set in the configuration: absent, as in the source
@@ -218,6 +227,11 @@ class PlanModule:
         kind = ENTITY_KINDS[address.split(".", 1)[0]]
         return EntityRef(kind, self.key(address), self._instances[address].address)
 
+    def identities(self) -> dict[str, EntityRef]:
+        """Full address -> identity of each of its instances that the model keeps as an entity."""
+        return {self._instances[local].address: self._identity(local) for local in self._instances
+                if local.split(".", 1)[0] in ENTITY_KINDS}
+
     def output(self, name: str) -> Any:
         expression = self.output_expressions.get(name)
         return self._from_references(expression) if expression is not None else Unknown(f"output {name}")
@@ -233,13 +247,17 @@ def add_plan(path: str, plan: LineDict, builder: ModelBuilder,
     root_configuration = (plan.get("configuration") or {}).get("root_module") or {}
     configuration = _configuration_by_module(root_configuration)
     declarations = _declarations(os.path.dirname(path) or ".", root_configuration, read_text or _read_file)
+    beside = source_beside(path, plan, read_text or _read_file) if declarations.get("") else None
     modules: dict[str, PlanModule] = {}
     for address, module in _planned_modules((plan.get("planned_values") or {}).get("root_module") or {}):
         module_path = _strip_indexes(address)
         modules[address] = PlanModule(path, address, module.get("resources") or [],
                                       configuration.get(module_path, {}).get("resources", {}), changes,
-                                      declarations.get(module_path, {}))
+                                      declarations.get(module_path, {}), beside)
     _link(modules, configuration)
+    if beside is not None:
+        for plan_module in modules.values():
+            beside.identities.update(plan_module.identities())
     for plan_module in modules.values():
         ModuleBuilder(plan_module, builder).build()  # type: ignore[arg-type]  # PlanModule has the same shape
     return sum(len(m.source.resources) for m in modules.values())
