@@ -18,6 +18,9 @@ EXPECTED = {
                            ("EICE001", "main.tf", 40, 'aws_ec2_instance_connect_endpoint.this["b"]')},
     # a shared group's literal id beside a new group's: the plan's references omit it, the source shows it
     "literal_ids_beside_new_groups": set(),
+    # beside its source: the endpoint's group through a local, its subnet by element() over a splat;
+    # the egress rule's peers the plan records as null are no rules (192.0.2.0/24 is not the VPC)
+    "locals_splats_and_null_peers": {("EICE001", "main.tf", 38, "aws_ec2_instance_connect_endpoint.this")},
     # out/plan.json and main.tf describe one endpoint: not two in one VPC
     "plan_in_a_subdirectory": set(),
 }

@@ -175,6 +175,12 @@ def cut(plan: dict, name: str) -> dict:
     result["resource_changes"] = changes
     result["configuration"] = {"provider_config": configuration.get("provider_config", {}),
                                "root_module": call.get("module", {})}
+    # the root variables' values as a plan of the module alone records them: given, else the default
+    given = call.get("expressions", {})
+    result["variables"] = {
+        variable: {"value": given[variable]["constant_value"] if "constant_value" in given.get(variable, {})
+                   else declared.get("default")}
+        for variable, declared in call.get("module", {}).get("variables", {}).items()}
     if "prior_state" in plan:
         prior = plan["prior_state"]
         result["prior_state"] = {**{k: v for k, v in prior.items() if k != "values"},

@@ -63,6 +63,7 @@ class PlanModule:
                  changes: dict[str, dict], declarations: dict[str, "Declaration"],
                  beside: Optional[SourceBeside] = None) -> None:
         self.beside = beside  # the .tf source the plan was made from, when it is beside it
+        self.root_variables: dict[str, Any] = {}  # the plan's root variable values (root module only)
         self.prefix = f"{address}." if address else ""
         self.scope_key = f"{path}::{address}" if address else path
         self.path = path
@@ -109,7 +110,7 @@ class PlanModule:
             from_source = self.beside.value(attribute.address, attribute.name)
             if not is_unknown(from_source):
                 return from_source
-        resolved = self._from_references(attribute.expression, attribute.index)
+        resolved = self._scalar(attribute, self._from_references(attribute.expression, attribute.index))
         if is_unknown(resolved):
             # configured and known after apply: it will exist (a computed IPv6 range, say)
             return Unknown(resolved.reason, computed=True)
@@ -187,11 +188,24 @@ class PlanModule:
         flat = [item for v in values for item in (v if isinstance(v, list) else [v])]
         return flat[0] if len(values) == 1 and not isinstance(values[0], list) else flat
 
+    def _scalar(self, attribute: ValueAttribute, resolved: Any) -> Any:
+        """An attribute that holds one id (``subnet_id``) resolved to a list: the references were a
+        splat or a whole resource (``element(aws_subnet.x[*].id, 0)``), and which element is taken is
+        not recorded, unless all of them are one."""
+        if not isinstance(resolved, list) or attribute.name in _LIST_ATTRIBUTES or not attribute.name.endswith("_id"):
+            return resolved
+        distinct = {(r.kind, r.key) if isinstance(r, EntityRef) else r for r in resolved if not is_unknown(r)}
+        if len(distinct) == 1 and len([r for r in resolved if is_unknown(r)]) == 0:
+            return resolved[0]
+        return Unknown("one of several ids; which one is not recorded in the plan")
+
     def _leaf(self, reference: str) -> Any:
         if reference.startswith("var."):
             name = reference[4:]
             if name in self.call_expressions and self.parent is not None:
                 return self.parent._from_references(self.call_expressions[name], self.call_index)
+            if self.parent is None and name in self.root_variables:  # the plan records the root's values
+                return _identities_in(self.root_variables[name])
             return Unknown(f"{reference} is not passed in")
         if reference.startswith("module."):
             match = _MODULE_OUTPUT.match(reference)
@@ -255,6 +269,9 @@ def add_plan(path: str, plan: LineDict, builder: ModelBuilder,
                                       configuration.get(module_path, {}).get("resources", {}), changes,
                                       declarations.get(module_path, {}), beside)
     _link(modules, configuration)
+    if "" in modules and isinstance(plan.get("variables"), dict):
+        modules[""].root_variables = {name: entry.get("value") for name, entry in plan["variables"].items()
+                                      if isinstance(entry, dict) and "value" in entry}
     if beside is not None:
         for plan_module in modules.values():
             beside.identities.update(plan_module.identities())
@@ -432,6 +449,16 @@ def _index_order(address: str) -> tuple:
 
 def _strip_indexes(address: str) -> str:
     return re.sub(r'\[(?:\d+|"[^"]*")\]', "", address)
+
+
+def _identities_in(value: Any) -> Any:
+    """A root variable's value as a reference reads it: ids (strings) and lists of them; anything
+    else is Unknown (references do not say what is made of it)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return list(value)
+    return Unknown("a variable that is not an id or a list of ids")
 
 
 def _any_true(value: Any) -> bool:
