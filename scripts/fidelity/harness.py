@@ -148,12 +148,15 @@ def compare(seed: int, files: dict[str, str], result: dict, keep: str | None = N
     truth_dir = _write_tree({}, result["truth"])
     source_report, truth_report = scan_dir(source_dir), scan_dir(truth_dir)
     source, truth = findings(source_report), findings(truth_report)
-    for name, other in (("truth", truth), ("plan alone", findings(scan_dir(plan_dir))),
+    plan_report = scan_dir(plan_dir)
+    why = _not_recorded(source_report.scanned.model, plan_report.scanned.model, result["plan"])
+    for name, other in (("truth", truth), ("plan alone", findings(plan_report)),
                         ("source beside plan", findings(scan_dir(both_dir)))):
         for rule, resource in sorted(other - source):
             problems[f"finding {rule}: {name} has it, source not"].append(resource)
         for rule, resource in sorted(source - other):
-            problems[f"finding {rule}: source has it, {name} not"].append(resource)
+            reason = f" [{why}]" if name == "plan alone" and why else ""
+            problems[f"finding {rule}: source has it, {name} not{reason}"].append(resource)
     source_values, truth_values = resolved(source_report.scanned.model), resolved(truth_report.scanned.model)
     for address in sorted(set(source_values) | set(truth_values)):
         mine, theirs = source_values.get(address), truth_values.get(address)
@@ -169,6 +172,63 @@ def compare(seed: int, files: dict[str, str], result: dict, keep: str | None = N
         if keep is None:
             shutil.rmtree(directory, ignore_errors=True)
     return problems
+
+
+NOT_RECORDED = ("through a local", "a list of new ids (literals not recorded)", "an element picked by a function")
+
+
+def _not_recorded(source_model, plan_model, plan_path: str) -> str:
+    """Why the plan alone resolves less than the source, for the values that differ: what the
+    configuration's expressions refer to, which a plan records without the expression itself.
+    "" when some value differs for another reason (a gap of the plan reader)."""
+    with open(plan_path) as handle:
+        plan = json.load(handle)
+    expressions: dict[str, dict] = {}
+    stack = [("", plan.get("configuration", {}).get("root_module", {}))]
+    while stack:
+        prefix, module = stack.pop()
+        for resource in module.get("resources", []):
+            expressions[prefix + resource["address"]] = resource.get("expressions", {})
+        for name, call in module.get("module_calls", {}).items():
+            stack.append((f"{prefix}module.{name}.", call.get("module", {})))
+            expressions[f"{prefix}module.{name}"] = call.get("expressions", {})
+
+    def references(address: str) -> list[str]:
+        import re as _re
+
+        base = _re.sub(r'\[[^\]]*\]', "", address)
+        found, todo = [], [expressions.get(base, {})]
+        # a module's inputs too: what its resources read through var.
+        parts = base.split(".")
+        for i in range(len(parts)):
+            if parts[i] == "module" and i + 1 < len(parts):
+                todo.append(expressions.get(".".join(parts[:i + 2]), {}))
+        while todo:
+            item = todo.pop()
+            if isinstance(item, dict):
+                found.extend(r for r in item.get("references", []) if isinstance(r, str))
+                todo.extend(v for k, v in item.items() if k != "references")
+            elif isinstance(item, list):
+                todo.extend(item)
+        return found
+
+    mine, theirs = resolved(source_model), resolved(plan_model)
+    reasons: set[str] = set()
+    for address in set(mine) | set(theirs):
+        if mine.get(address) == theirs.get(address):
+            continue
+        resource = address.split(" ", 1)[1]
+        refs = references(resource)
+        if any(r.startswith("local.") for r in refs):
+            reasons.add(NOT_RECORDED[0])
+        elif any(r.startswith(("aws_security_group.", "module.")) or ".aws_security_group." in r for r in refs) and \
+                address.split(" ")[0] in ("target", "endpoint"):
+            reasons.add(NOT_RECORDED[1])
+        elif any(r.startswith("aws_subnet.") for r in refs):
+            reasons.add(NOT_RECORDED[2])
+        else:
+            return ""
+    return ", ".join(sorted(reasons))
 
 
 def _write_tree(files: dict[str, str], plan: str | None) -> str:

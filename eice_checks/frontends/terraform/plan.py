@@ -110,6 +110,8 @@ class PlanModule:
             from_source = self.beside.value(attribute.address, attribute.name)
             if not is_unknown(from_source):
                 return from_source
+        if isinstance(attribute.expression, list) and isinstance(attribute.partial, list):
+            return self._blocks(attribute.expression, attribute.partial, attribute.index)
         resolved = self._scalar(attribute, self._from_references(attribute.expression, attribute.index))
         if is_unknown(resolved):
             # configured and known after apply: it will exist (a computed IPv6 range, say)
@@ -187,6 +189,29 @@ class PlanModule:
             return Unknown("known after apply")
         flat = [item for v in values for item in (v if isinstance(v, list) else [v])]
         return flat[0] if len(values) == 1 and not isinstance(values[0], list) else flat
+
+    def _blocks(self, expressions: list, planned: list, index: Any) -> Any:
+        """Nested blocks (inline ``ingress``) partly known after apply: each planned block's missing
+        attributes from the configuration block it comes from, found by its constant attributes
+        (a set's blocks are not in the configuration's order); unknown when that is not one block."""
+        result = []
+        for block in planned:
+            if not isinstance(block, dict):
+                return Unknown("partly known after apply")
+            sources = [e for e in expressions if isinstance(e, dict) and all(
+                block.get(k) == v["constant_value"] for k, v in e.items()
+                if isinstance(v, dict) and "constant_value" in v and k in block)]
+            if len(sources) != 1:
+                return Unknown("partly known after apply")
+            filled = dict(block)
+            for name, expression in sources[0].items():
+                if block.get(name) is None and isinstance(expression, dict) and "references" in expression:
+                    found = self._from_references(expression, index)
+                    if name in _LIST_ATTRIBUTES:  # literals beside the references are not recorded
+                        found = (found if isinstance(found, list) else [found]) + [Unknown("may hold literal ids")]
+                    filled[name] = found
+            result.append(filled)
+        return result
 
     def _scalar(self, attribute: ValueAttribute, resolved: Any) -> Any:
         """An attribute that holds one id (``subnet_id``) resolved to a list: the references were a
