@@ -23,8 +23,10 @@ class SourceBeside:
     def __init__(self, directory: str, variables: Any, read_text: Callable[[str], Optional[str]]) -> None:
         self.directory = directory
         self.read_text = read_text
-        self.variables = {name: entry.get("value") for name, entry in variables.items()
-                          if isinstance(entry, dict) and "value" in entry} if isinstance(variables, dict) else {}
+        # None when the plan records none: then the variables files beside it, as a source scan reads them
+        self.variables: Optional[dict[str, Any]] = {
+            name: entry.get("value") for name, entry in variables.items()
+            if isinstance(entry, dict) and "value" in entry} if isinstance(variables, dict) else None
         self._instances: Optional[dict[str, Any]] = None  # address -> source ResourceInstance
         self.identities: dict[str, EntityRef] = {}  # address -> the plan's identity of that instance
 
@@ -38,7 +40,8 @@ class SourceBeside:
         source = front.parse_directory(self.directory)
         if source is None or source.partial:
             return instances  # nothing beside, or not all of it readable: the plan's values stand
-        loader = ModuleLoader(front.parse_directory, self.directory, self.variables, notes=[])
+        variables = self.variables if self.variables is not None else front._root_variables(self.directory)
+        loader = ModuleLoader(front.parse_directory, self.directory, variables, notes=[])
         for module in ModuleInstance(source, loader).walk():
             for resource in module.source.resources.values():
                 expanded = module.resource_instances(resource)
