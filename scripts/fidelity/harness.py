@@ -277,7 +277,7 @@ def minimise(seed: int, files: dict[str, str], kind: str, args) -> dict[str, str
         result = terraform_results_for(seed, candidate, args)
         return kind in compare(seed, candidate, result)
 
-    return shrink.shrink(files, still_fails)
+    return shrink.shrink(files, still_fails, args.tries)
 
 
 def terraform_results_for(seed: int, files: dict[str, str], args) -> dict:
@@ -294,6 +294,7 @@ def main() -> int:
     parser.add_argument("--show", action="store_true", help="print each module and its disagreements")
     parser.add_argument("--minimise", metavar="KIND", nargs="?", const="",
                         help="shrink the (first) seed's module while it shows KIND (default: its first kind)")
+    parser.add_argument("--tries", type=int, default=60, help="at most this many Terraform plans when minimising")
     parser.add_argument("--json", metavar="FILE", help="write the disagreements per seed to FILE")
     args = parser.parse_args()
     seeds = parse_seeds(args.seeds)
