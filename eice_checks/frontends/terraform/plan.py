@@ -52,6 +52,7 @@ class ValueAttribute(Attribute):
     literals: Optional[bool] = None  # whether its source expression holds literals; None: no source
     index: Any = None  # the resource instance's count.index / each.key
     address: str = ""  # the resource instance's address, module path included
+    unknown: Any = None  # its after_unknown: which parts are known only after apply
 
 
 class PlanModule:
@@ -112,6 +113,8 @@ class PlanModule:
                 return from_source
         if isinstance(attribute.expression, list) and isinstance(attribute.partial, list):
             return self._blocks(attribute.expression, attribute.partial, attribute.index)
+        if _is_blocks(attribute.partial) and isinstance(attribute.unknown, list):
+            return self._one_unknown_field(attribute)
         resolved = self._scalar(attribute, self._from_references(attribute.expression, attribute.index))
         if is_unknown(resolved):
             # configured and known after apply: it will exist (a computed IPv6 range, say)
@@ -155,7 +158,7 @@ class PlanModule:
                 attributes[attr] = ValueAttribute(
                     attr, "", line, file, value=_PENDING, expression=expressions[attr], partial=values.get(attr),
                     literals=declaration.has_literals(attr) if declaration else None, index=item.get("index"),
-                    address=address)
+                    address=address, unknown=unknown.get(attr))
             elif attr in values:  # partly known (a dynamic block's rule whose peer is a new group's id)
                 attributes[attr] = ValueAttribute(attr, "", line, file, value=Unknown("partly known after apply"))
             # else: computed by the provider and not set in the configuration: absent, as in the source
@@ -212,6 +215,26 @@ class PlanModule:
                     filled[name] = found
             result.append(filled)
         return result
+
+    def _one_unknown_field(self, attribute: ValueAttribute) -> Any:
+        """Blocks given as one attribute (``ingress`` of ``aws_security_group``): the configuration has
+        one expression, with the references of all of them. When one field of one block is known only
+        after apply, the references are that field's (the others are known)."""
+        unknown = [(i, name) for i, flags in enumerate(attribute.unknown) if isinstance(flags, dict)
+                   for name, flag in flags.items() if flag is True]
+        if len(unknown) != 1 or len(attribute.unknown) != len(attribute.partial):
+            return Unknown("partly known after apply")
+        position, name = unknown[0]
+        found = self._from_references(attribute.expression, attribute.index)
+        if is_unknown(found):
+            return Unknown("partly known after apply")
+        if name in _LIST_ATTRIBUTES:
+            found = (found if isinstance(found, list) else [found])
+            if attribute.literals is not False:  # literals beside the references are not recorded
+                found = found + [Unknown("may hold literal ids")]
+        blocks = [dict(block) for block in attribute.partial]
+        blocks[position][name] = found
+        return blocks
 
     def _scalar(self, attribute: ValueAttribute, resolved: Any) -> Any:
         """An attribute that holds one id (``subnet_id``) resolved to a list: the references were a
@@ -474,6 +497,10 @@ def _index_order(address: str) -> tuple:
 
 def _strip_indexes(address: str) -> str:
     return re.sub(r'\[(?:\d+|"[^"]*")\]', "", address)
+
+
+def _is_blocks(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(item, dict) for item in value)
 
 
 def _identities_in(value: Any) -> Any:
