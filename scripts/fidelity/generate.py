@@ -194,6 +194,14 @@ def generate(seed: int) -> dict[str, str]:
         g.body.append(f'resource "aws_instance" "app" {{\n  {expansion}\n  ami                    = "ami-12345678"\n'
                       f'  instance_type          = "t3.micro"\n  subnet_id              = {subnet_ref}\n'
                       f'  vpc_security_group_ids = {groups}\n  tags = {{ Name = format("app-%s", {key}) }}\n}}')
+    # drawn last, so that the rest of each seed's module stays as it was: for some seeds, as many
+    # endpoints as a number variable says, given as a string in the tfvars (two in one VPC: EICE008)
+    if g.chance(0.2):
+        count = g.pick("1", "2")
+        g.var("endpoint_count", "number", "1", f'"{count}"')
+        for i, block in enumerate(g.body):
+            if block.startswith('resource "aws_ec2_instance_connect_endpoint"'):
+                g.body[i] = block.replace(f"count              = {gate}", "count              = var.endpoint_count")
     main = [PROVIDER] + g.vars + ["locals {\n" + "\n".join("  " + l for l in g.locals) + "\n}"] + g.body
     files["main.tf"] = "\n\n".join(main) + "\n"
     if g.tfvars:
