@@ -132,7 +132,9 @@ def compare(seed: int, files: dict[str, str], result: dict, keep: str | None = N
     if "error" in result:
         # Terraform rejects the module (a value failing validation): the source scan must not conclude
         # anything Terraform would not get to
-        source = findings(scan_dir(_write_tree(files, None)))
+        rejected = _write_tree(files, None)
+        source = findings(scan_dir(rejected))
+        shutil.rmtree(rejected, ignore_errors=True)
         if source:
             # (a finding that does not depend on the rejected value is still the source's to give)
             problems["(terraform rejected the module; findings not depending on it remain)"].append(str(sorted(source)))
