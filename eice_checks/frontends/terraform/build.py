@@ -316,7 +316,10 @@ class ModuleBuilder:
         ports = normalize_ports(protocol, self._value(r, "from_port"), self._value(r, "to_port"))
         for name in ("cidr_ipv4", "cidr_ipv6", "prefix_list_id", "referenced_security_group_id"):
             if name in r.resource.body.attributes:
-                peer = self._peer(name, self._value(r, name))
+                value = self._value(r, name)
+                if value is None:  # null: not set (a plan records every peer attribute, null or not)
+                    continue
+                peer = self._peer(name, value)
                 location = self._attr_loc(r, r.resource.body, name, loc)
                 self.b.add_rule(group, SgRule(direction, protocol, ports, peer, location, r.address))
 

@@ -31,6 +31,7 @@ from .expressions.references import references
 from .expressions.scope import Traversable
 from .expressions.syntax import HclExpressionError, Literal
 from .hcl import Attribute, Block, Body
+from .variables import MISSING, ValidatedVariable, VariableSpec, finish_variable, variable_spec
 
 # Resource types whose ``id`` is the identity of a modelled entity.
 ENTITY_KINDS = {
@@ -88,6 +89,7 @@ class ModuleSource:
     calls: dict[str, ModuleCall] = field(default_factory=dict)
     data: dict[str, Body] = field(default_factory=dict)  # "aws_security_group.app" -> data block body
     set_variables: set[str] = field(default_factory=set)  # variables declared with a set(...) type
+    variable_specs: dict[str, VariableSpec] = field(default_factory=dict)  # type, nullable, validation
     partial: bool = False  # a file of the module could not be read: absence proves nothing
     # (file, what, body) of every declaration, indexed by attribute only for a note (see where)
     _declared: list[tuple[str, str, Body]] = field(default_factory=list, repr=False)
@@ -116,8 +118,18 @@ class ModuleSource:
                 _merge_body(original.body, block.body)
         elif block.type == "locals":
             self.locals.update(block.body.attributes)
-        elif block.type == "variable" and block.labels and "default" in block.body.attributes:
-            self.variables[block.labels[0]] = block.body.attributes["default"]
+        elif block.type == "variable" and block.labels and block.labels[0] in self.variables:
+            name = block.labels[0]
+            if "default" in block.body.attributes:
+                self.variables[name] = block.body.attributes["default"]
+            override = variable_spec(block)
+            spec = self.variable_specs.setdefault(name, VariableSpec())
+            if "type" in block.body.attributes:
+                spec.type = override.type
+            if "nullable" in block.body.attributes:
+                spec.nullable = override.nullable
+            if override.validations:
+                spec.validations = override.validations
         elif block.type == "output" and block.labels and "value" in block.body.attributes:
             self.outputs[block.labels[0]] = block.body.attributes["value"]
         elif block.type == "module" and block.labels and block.labels[0] in self.calls:
@@ -130,6 +142,7 @@ class ModuleSource:
             self.resources[resource.address] = resource
         elif block.type == "variable" and block.labels:
             self.variables[block.labels[0]] = block.body.attributes.get("default")
+            self.variable_specs[block.labels[0]] = variable_spec(block)
             if block.body.attributes.get("type") and block.body.attributes["type"].source.startswith("set("):
                 self.set_variables.add(block.labels[0])
         elif block.type == "locals":
@@ -321,6 +334,7 @@ class ModuleInstance:
         self._prepared: set[str] = set()  # locals whose dependencies are evaluated (see local)
         self._expansions: dict[str, Union[list[ResourceInstance], Unknown]] = {}
         self._values: dict[str, Any] = {}  # resource address -> its value (see resource_value)
+        self._variables: dict[str, Any] = {}  # name -> its value, once (see variable)
         self._children: Optional[dict[str, Union[list[tuple[str, Any, "ModuleInstance"]], Unknown]]] = None
         # What the roots of references (var, local, module, resource types) stand for: made once per
         # module instance, not once per reference.
@@ -393,14 +407,34 @@ class ModuleInstance:
                 self.evaluate(self.source.locals[current])
 
     def variable(self, name: str) -> Any:
+        """Its value as Terraform passes it on: given or defaulted, converted to its type, null-safe,
+        validated (see variables.py); worked out once per module instance."""
         if name not in self.source.variables:
             return Unknown(f"undeclared variable {name}")
-        if self.inputs is None and name in self.loader.root_variables:
-            return self.loader.root_variables[name]
-        if self.inputs is not None and name in self.inputs:
-            return self.inputs[name]()
+        if name not in self._variables:
+            self._variables[name] = Unknown(f"variable {name} depends on itself")
+            value: Any = MISSING
+            if self.inputs is None and name in self.loader.root_variables:
+                value = self.loader.root_variables[name]
+            elif self.inputs is not None and name in self.inputs:
+                value = self.inputs[name]()
+            spec = self.source.variable_specs.get(name) or VariableSpec()
+            try:
+                self._variables[name] = finish_variable(name, spec, value, lambda: self._default(name),
+                                                        self._validate(name), self.loader.budget.step)
+            except OverLimit as exc:
+                self._variables[name] = self.loader.budget.overrun(exc)
+        return self._variables[name]
+
+    def _default(self, name: str) -> Any:
         default = self.source.variables[name]
-        return Unknown(f"variable {name} has no value") if default is None else self.evaluate(default)
+        return MISSING if default is None else self.evaluate(default)
+
+    def _validate(self, name: str) -> Callable[[Attribute, Any], Any]:
+        def check_condition(condition: Attribute, value: Any) -> Any:
+            bindings = NO_BINDINGS.bind("var", ValidatedVariable(name, value, self.variable), f"validate:{name}")
+            return self.evaluate(condition, bindings)
+        return check_condition
 
     # -- count / for_each ------------------------------------------------------------------------
     def expansions(self, body: Body, where: Where, counted: bool = True) -> Union[list[tuple[str, Bindings]], Unknown]:

@@ -24,6 +24,7 @@ from ...model.builder import ModelBuilder
 from ...model.values import EntityRef, Unknown, is_unknown
 from ..cloudformation.loader import LineDict
 from .hcl import Attribute, Body
+from .plan_source import SourceBeside, source_beside
 from .module import (
     ENTITY_KINDS, NO_BINDINGS, Bindings, ModuleSource, Resource, ResourceInstance, default_root_limit, is_inside,
 )
@@ -50,6 +51,8 @@ class ValueAttribute(Attribute):
     partial: Any = None  # a planned list whose unknown elements are null
     literals: Optional[bool] = None  # whether its source expression holds literals; None: no source
     index: Any = None  # the resource instance's count.index / each.key
+    address: str = ""  # the resource instance's address, module path included
+    unknown: Any = None  # its after_unknown: which parts are known only after apply
 
 
 class PlanModule:
@@ -58,7 +61,10 @@ class PlanModule:
     count_location = None  # a plan lists expanded instances; it does not say where count was written
 
     def __init__(self, path: str, address: str, planned: list[LineDict], configuration: dict,
-                 changes: dict[str, dict], declarations: dict[str, "Declaration"]) -> None:
+                 changes: dict[str, dict], declarations: dict[str, "Declaration"],
+                 beside: Optional[SourceBeside] = None) -> None:
+        self.beside = beside  # the .tf source the plan was made from, when it is beside it
+        self.root_variables: dict[str, Any] = {}  # the plan's root variable values (root module only)
         self.prefix = f"{address}." if address else ""
         self.scope_key = f"{path}::{address}" if address else path
         self.path = path
@@ -101,7 +107,15 @@ class PlanModule:
     read = evaluate  # plan values are trees read from the plan file: walking them is bounded by it
 
     def _after_apply(self, attribute: ValueAttribute) -> Any:
-        resolved = self._from_references(attribute.expression, attribute.index)
+        if self.beside is not None:  # what the source resolves, where it does
+            from_source = self.beside.value(attribute.address, attribute.name)
+            if not is_unknown(from_source):
+                return from_source
+        if isinstance(attribute.expression, list) and isinstance(attribute.partial, list):
+            return self._blocks(attribute.expression, attribute.partial, attribute.index)
+        if _is_blocks(attribute.partial) and isinstance(attribute.unknown, list):
+            return self._one_unknown_field(attribute)
+        resolved = self._scalar(attribute, self._from_references(attribute.expression, attribute.index))
         if is_unknown(resolved):
             # configured and known after apply: it will exist (a computed IPv6 range, say)
             return Unknown(resolved.reason, computed=True)
@@ -143,7 +157,8 @@ class PlanModule:
             if attr in expressions:  # known after apply: from what the configuration refers to
                 attributes[attr] = ValueAttribute(
                     attr, "", line, file, value=_PENDING, expression=expressions[attr], partial=values.get(attr),
-                    literals=declaration.has_literals(attr) if declaration else None, index=item.get("index"))
+                    literals=declaration.has_literals(attr) if declaration else None, index=item.get("index"),
+                    address=address, unknown=unknown.get(attr))
             elif attr in values:  # partly known (a dynamic block's rule whose peer is a new group's id)
                 attributes[attr] = ValueAttribute(attr, "", line, file, value=Unknown("partly known after apply"))
             # else: computed by the provider and not set in the configuration: absent, as in the source
@@ -178,11 +193,67 @@ class PlanModule:
         flat = [item for v in values for item in (v if isinstance(v, list) else [v])]
         return flat[0] if len(values) == 1 and not isinstance(values[0], list) else flat
 
+    def _blocks(self, expressions: list, planned: list, index: Any) -> Any:
+        """Nested blocks (inline ``ingress``) partly known after apply: each planned block's missing
+        attributes from the configuration block it comes from, found by its constant attributes
+        (a set's blocks are not in the configuration's order); unknown when that is not one block."""
+        result = []
+        for block in planned:
+            if not isinstance(block, dict):
+                return Unknown("partly known after apply")
+            sources = [e for e in expressions if isinstance(e, dict) and all(
+                block.get(k) == v["constant_value"] for k, v in e.items()
+                if isinstance(v, dict) and "constant_value" in v and k in block)]
+            if len(sources) != 1:
+                return Unknown("partly known after apply")
+            filled = dict(block)
+            for name, expression in sources[0].items():
+                if block.get(name) is None and isinstance(expression, dict) and "references" in expression:
+                    found = self._from_references(expression, index)
+                    if name in _LIST_ATTRIBUTES:  # literals beside the references are not recorded
+                        found = (found if isinstance(found, list) else [found]) + [Unknown("may hold literal ids")]
+                    filled[name] = found
+            result.append(filled)
+        return result
+
+    def _one_unknown_field(self, attribute: ValueAttribute) -> Any:
+        """Blocks given as one attribute (``ingress`` of ``aws_security_group``): the configuration has
+        one expression, with the references of all of them. When one field of one block is known only
+        after apply, the references are that field's (the others are known)."""
+        unknown = [(i, name) for i, flags in enumerate(attribute.unknown) if isinstance(flags, dict)
+                   for name, flag in flags.items() if flag is True]
+        if len(unknown) != 1 or len(attribute.unknown) != len(attribute.partial):
+            return Unknown("partly known after apply")
+        position, name = unknown[0]
+        found = self._from_references(attribute.expression, attribute.index)
+        if is_unknown(found):
+            return Unknown("partly known after apply")
+        if name in _LIST_ATTRIBUTES:
+            found = (found if isinstance(found, list) else [found])
+            if attribute.literals is not False:  # literals beside the references are not recorded
+                found = found + [Unknown("may hold literal ids")]
+        blocks = [dict(block) for block in attribute.partial]
+        blocks[position][name] = found
+        return blocks
+
+    def _scalar(self, attribute: ValueAttribute, resolved: Any) -> Any:
+        """An attribute that holds one id (``subnet_id``) resolved to a list: the references were a
+        splat or a whole resource (``element(aws_subnet.x[*].id, 0)``), and which element is taken is
+        not recorded, unless all of them are one."""
+        if not isinstance(resolved, list) or attribute.name in _LIST_ATTRIBUTES or not attribute.name.endswith("_id"):
+            return resolved
+        distinct = {(r.kind, r.key) if isinstance(r, EntityRef) else r for r in resolved if not is_unknown(r)}
+        if len(distinct) == 1 and len([r for r in resolved if is_unknown(r)]) == 0:
+            return resolved[0]
+        return Unknown("one of several ids; which one is not recorded in the plan")
+
     def _leaf(self, reference: str) -> Any:
         if reference.startswith("var."):
             name = reference[4:]
             if name in self.call_expressions and self.parent is not None:
                 return self.parent._from_references(self.call_expressions[name], self.call_index)
+            if self.parent is None and name in self.root_variables:  # the plan records the root's values
+                return _identities_in(self.root_variables[name])
             return Unknown(f"{reference} is not passed in")
         if reference.startswith("module."):
             match = _MODULE_OUTPUT.match(reference)
@@ -218,6 +289,11 @@ class PlanModule:
         kind = ENTITY_KINDS[address.split(".", 1)[0]]
         return EntityRef(kind, self.key(address), self._instances[address].address)
 
+    def identities(self) -> dict[str, EntityRef]:
+        """Full address -> identity of each of its instances that the model keeps as an entity."""
+        return {self._instances[local].address: self._identity(local) for local in self._instances
+                if local.split(".", 1)[0] in ENTITY_KINDS}
+
     def output(self, name: str) -> Any:
         expression = self.output_expressions.get(name)
         return self._from_references(expression) if expression is not None else Unknown(f"output {name}")
@@ -233,13 +309,20 @@ def add_plan(path: str, plan: LineDict, builder: ModelBuilder,
     root_configuration = (plan.get("configuration") or {}).get("root_module") or {}
     configuration = _configuration_by_module(root_configuration)
     declarations = _declarations(os.path.dirname(path) or ".", root_configuration, read_text or _read_file)
+    beside = source_beside(path, plan, read_text or _read_file) if declarations.get("") else None
     modules: dict[str, PlanModule] = {}
     for address, module in _planned_modules((plan.get("planned_values") or {}).get("root_module") or {}):
         module_path = _strip_indexes(address)
         modules[address] = PlanModule(path, address, module.get("resources") or [],
                                       configuration.get(module_path, {}).get("resources", {}), changes,
-                                      declarations.get(module_path, {}))
+                                      declarations.get(module_path, {}), beside)
     _link(modules, configuration)
+    if "" in modules and isinstance(plan.get("variables"), dict):
+        modules[""].root_variables = {name: entry.get("value") for name, entry in plan["variables"].items()
+                                      if isinstance(entry, dict) and "value" in entry}
+    if beside is not None:
+        for plan_module in modules.values():
+            beside.identities.update(plan_module.identities())
     for plan_module in modules.values():
         ModuleBuilder(plan_module, builder).build()  # type: ignore[arg-type]  # PlanModule has the same shape
     return sum(len(m.source.resources) for m in modules.values())
@@ -414,6 +497,20 @@ def _index_order(address: str) -> tuple:
 
 def _strip_indexes(address: str) -> str:
     return re.sub(r'\[(?:\d+|"[^"]*")\]', "", address)
+
+
+def _is_blocks(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(item, dict) for item in value)
+
+
+def _identities_in(value: Any) -> Any:
+    """A root variable's value as a reference reads it: ids (strings) and lists of them; anything
+    else is Unknown (references do not say what is made of it)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return list(value)
+    return Unknown("a variable that is not an id or a list of ids")
 
 
 def _any_true(value: Any) -> bool:
