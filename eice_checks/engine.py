@@ -77,6 +77,12 @@ def _report(scanned: ScanResult, config: Config) -> Report:
     return Report(kept, errors, scanned, config, analysis, suppressed, unused)
 
 
+def _configuration(entity_key: str) -> str:
+    """The configuration (Terraform root module, plan, template) an entity's key belongs to: the keys
+    are "<root>::<module path>#<address>" or "<root>#<address>" (model.network)."""
+    return entity_key.split("#", 1)[0].split("::", 1)[0]
+
+
 def merge_subjects(findings: Iterable[Finding]) -> set[Finding]:
     """One finding per rule, place and address, about every resource it was found on: two root
     modules that call one module have two resources with one address, and one finding."""
@@ -115,17 +121,19 @@ def base_address(address: str) -> str:
 
 def collapse_instances(findings: set[Finding], model: Model) -> set[Finding]:
     """One finding on the unexpanded address (``module.app.aws_instance.this``) when every instance
-    of a count/for_each resource fails the same way at the same place; otherwise one per instance."""
-    instances = Counter(base_address(e.address) for e in (*model.endpoints, *model.targets))
-    groups: dict[tuple[str, str, int, str, str], list[Finding]] = {}
+    of a count/for_each resource fails the same way at the same place; otherwise one per instance.
+    Instances are counted per configuration: another root module may hold the same address."""
+    instances = Counter((_configuration(e.key), base_address(e.address)) for e in (*model.endpoints, *model.targets))
+    groups: dict[tuple[str, str, int, str, str, str], list[Finding]] = {}
     for finding in findings:
         # "the same way": same rule and place, and the same message but for the instance's own address
         base = base_address(finding.resource)
-        key = (finding.rule, finding.file, finding.line, base, finding.message.replace(finding.resource, base))
+        configuration = _configuration(finding.subjects[0]) if finding.subjects else ""
+        key = (finding.rule, finding.file, finding.line, configuration, base, finding.message.replace(finding.resource, base))
         groups.setdefault(key, []).append(finding)
     result: set[Finding] = set()
-    for (_, _, _, base, message), group in groups.items():
-        if len(group) > 1 and len(group) == instances[base]:
+    for (_, _, _, configuration, base, message), group in groups.items():
+        if len(group) > 1 and len(group) == instances[configuration, base]:
             subjects = tuple(key for finding in sorted(group) for key in finding.subjects)
             result.add(replace(min(group), resource=base, message=message, subjects=subjects))
         else:

@@ -389,3 +389,12 @@ resource "aws_instance" "app" {
 }
 EXTRA
 """
+
+
+def test_instances_collapse_per_configuration_when_another_holds_the_same_addresses():
+    # REAL_PLAN is the plan of the same configuration: the same module.app["..."].aws_instance.this
+    # instances in another configuration must not keep each one's findings apart.
+    report = scan(RESOLVE, paths=["terraform_modules", "real_plan"])
+    assert found(report) == {
+        ("EICE003", "terraform_modules/modules/app/main.tf", 29, "module.app.aws_instance.this"),
+        ("EICE003", "real_plan/modules/app/main.tf", 21, "module.app.aws_instance.this")}

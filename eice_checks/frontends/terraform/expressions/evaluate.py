@@ -246,15 +246,19 @@ def _rendered(parts: list[Expr], env: _Env) -> Iterator[str]:
             yield render(_eval(part, env))
 
 
-def _eval_object_of(node: GetAttr, env: _Env) -> Any:
-    """What ``node`` takes an attribute of. A name (``var`` in ``var.x``, a resource type, a for
-    variable) is resolved here rather than as a node of its own: a third of all nodes are such names,
-    and their values are references or were measured where they were made."""
+def _eval_get_attr(node: GetAttr, env: _Env) -> Any:
+    """``obj.name``. A name as the object (``var`` in ``var.x``, a resource type, a for variable) is
+    resolved here rather than as a node of its own: a third of all nodes are such names, and their
+    values are references or were measured where they were made."""
     obj = node.obj
-    if type(obj) is not Variable:
-        return _eval(obj, env)
-    env.budget.steps -= 1  # the step its node would cost (the budget is checked at the next node)
-    return _eval_variable(obj, env)
+    if type(obj) is Variable:
+        env.budget.steps -= 1  # the step its node would cost (the budget is checked at the next node)
+        value = _eval_variable(obj, env)
+    else:
+        value = _eval(obj, env)
+    if isinstance(value, Traversable):  # (the common case, before _get_attr's others)
+        return value.get_attr(node.name)
+    return _get_attr(value, node.name)
 
 
 def _get_attr(obj: Any, name: str) -> Any:
@@ -295,7 +299,7 @@ _EVALUATORS: dict[type, Callable[[Any, _Env], Any]] = {
     TemplateWrap: lambda node, env: _eval(node.expr, env),
     Parens: lambda node, env: _eval(node.expr, env),
     Variable: _eval_variable,
-    GetAttr: lambda node, env: _get_attr(_eval_object_of(node, env), node.name),
+    GetAttr: _eval_get_attr,
     Index: lambda node, env: _index(_eval(node.obj, env), _eval(node.key, env)),
     Splat: _eval_splat,
     SplatItem: lambda node, env: env.names[_splat_name(node.slot)],
