@@ -9,8 +9,8 @@ import pytest
 
 from eice_checks import engine
 from eice_checks.config import Config
-from eice_checks.frontends.cloudformation.build import TemplateBuilder
-from eice_checks.frontends.terraform.build import _HANDLERS, ModuleBuilder
+from eice_checks.frontends.cloudformation.build import _HANDLERS as CLOUDFORMATION_HANDLERS, TemplateBuilder
+from eice_checks.frontends.terraform.build import _HANDLERS as TERRAFORM_HANDLERS, ModuleBuilder
 from eice_checks.rules import CATALOG, RULES_BY_ID
 from eice_checks.verdicts import ENDPOINT_TYPES, FAILED, PASSED, TARGET_TYPES, UNKNOWN, Verdicts, resource_types
 
@@ -28,8 +28,8 @@ def _handlers(monkeypatch, builder_class, folder) -> dict:
     original = builder_class.build
 
     def build(self):
-        table = getattr(self, "_handlers", None)  # CloudFormation: per builder; Terraform: one table of names
-        seen.update(table if table is not None else {kind: getattr(self, name) for kind, name in _HANDLERS.items()})
+        table = TERRAFORM_HANDLERS if builder_class is ModuleBuilder else CLOUDFORMATION_HANDLERS
+        seen.update({kind: getattr(self, name) for kind, name in table.items()})
         return original(self)
 
     monkeypatch.setattr(builder_class, "build", build)

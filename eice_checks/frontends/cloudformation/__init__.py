@@ -51,6 +51,7 @@ def add_templates(templates: list[Template], builder: ModelBuilder, errors: list
             TemplateBuilder(resolver.template, resolver, builder).build()
         except Exception as exc:  # a bug must cost one template, never the scan or a traceback
             errors.append(InputError(resolver.template.path, f"internal error while reading the template: {type(exc).__name__}: {exc}"))
+    exports.clear()
 
 
 def _collect_exports(resolver: Resolver, exports: Exports) -> None:

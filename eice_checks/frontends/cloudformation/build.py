@@ -24,6 +24,21 @@ _INGRESS_PEERS = ("CidrIp", "CidrIpv6", "SourcePrefixListId", "SourceSecurityGro
 _EGRESS_PEERS = ("CidrIp", "CidrIpv6", "DestinationPrefixListId", "DestinationSecurityGroupId")
 
 
+# The method of TemplateBuilder that adds each resource type to the model (by name: a table of
+# bound methods in each builder would make it a reference cycle, freed only by the collector).
+_HANDLERS: dict[str, str] = {
+    "AWS::EC2::VPC": "_vpc", "AWS::EC2::VPCCidrBlock": "_vpc_cidr_block",
+    "AWS::EC2::Subnet": "_subnet", "AWS::EC2::SubnetCidrBlock": "_subnet_cidr_block",
+    "AWS::EC2::SecurityGroup": "_security_group",
+    "AWS::EC2::SecurityGroupIngress": "_standalone_rule", "AWS::EC2::SecurityGroupEgress": "_standalone_rule",
+    "AWS::EC2::InstanceConnectEndpoint": "_endpoint", "AWS::EC2::Instance": "_instance",
+    "AWS::EC2::LaunchTemplate": "_launch_template", "AWS::AutoScaling::LaunchConfiguration": "_launch_configuration",
+    "AWS::EC2::NetworkInterface": "_network_interface", "AWS::EC2::EIP": "_elastic_ip",
+    "AWS::EC2::EIPAssociation": "_elastic_ip", "AWS::AutoScaling::AutoScalingGroup": "_auto_scaling_group",
+    "AWS::EC2::PrefixList": "_prefix_list",
+}
+
+
 class TemplateBuilder:
     """Adds one template's resources to the shared model."""
 
@@ -31,17 +46,6 @@ class TemplateBuilder:
         self.t = template
         self.r = resolver
         self.b = builder
-        self._handlers: dict[str, Callable[[str, LineDict, Location], None]] = {
-            "AWS::EC2::VPC": self._vpc, "AWS::EC2::VPCCidrBlock": self._vpc_cidr_block,
-            "AWS::EC2::Subnet": self._subnet, "AWS::EC2::SubnetCidrBlock": self._subnet_cidr_block,
-            "AWS::EC2::SecurityGroup": self._security_group,
-            "AWS::EC2::SecurityGroupIngress": self._standalone_rule, "AWS::EC2::SecurityGroupEgress": self._standalone_rule,
-            "AWS::EC2::InstanceConnectEndpoint": self._endpoint, "AWS::EC2::Instance": self._instance,
-            "AWS::EC2::LaunchTemplate": self._launch_template, "AWS::AutoScaling::LaunchConfiguration": self._launch_configuration,
-            "AWS::EC2::NetworkInterface": self._network_interface, "AWS::EC2::EIP": self._elastic_ip,
-            "AWS::EC2::EIPAssociation": self._elastic_ip, "AWS::AutoScaling::AutoScalingGroup": self._auto_scaling_group,
-            "AWS::EC2::PrefixList": self._prefix_list,
-        }
 
     def build(self) -> None:
         if _rewritten_by_a_transform(self.t):
@@ -61,7 +65,8 @@ class TemplateBuilder:
         if resource_type in _NESTED_STACKS and self._exists(logical_id) is not False:
             # groups passed to a nested stack may get rules there, which this scan does not read
             self.b.hand_out(exposed(self._value(self.t.properties(logical_id), "Parameters")), always=True)
-        handler = self._handlers.get(resource_type)
+        name = _HANDLERS.get(resource_type)
+        handler: Optional[Callable[[str, LineDict, Location], None]] = getattr(self, name) if name else None
         if handler and self._exists(logical_id) is not False:
             handler(logical_id, self.t.properties(logical_id), self._loc(self.t.resources.line_of(logical_id)))
 

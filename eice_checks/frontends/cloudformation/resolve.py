@@ -107,6 +107,13 @@ class Exports:
         else:
             self.exact[name] = value
 
+    def clear(self) -> None:
+        """Forget the exports once every template is built: their resolvers refer to this object,
+        and it to them, a cycle that would otherwise hold every template's values until the
+        collector walks them."""
+        self.exact.clear()
+        self.patterns.clear()
+
     def find(self, name: str) -> Optional[Callable[[], Any]]:
         if len(name) > _MAX_EXPORT_NAME:
             return None
@@ -114,6 +121,15 @@ class Exports:
             return self.exact[name]
         matches = [value for pattern, value in self.patterns if pattern.match(name)]
         return matches[0] if len(matches) == 1 else None
+
+
+# The method of Resolver that evaluates each intrinsic function (by name: a table of bound methods
+# in each resolver would make it a reference cycle, freed only by the collector).
+_FUNCTIONS: dict[str, str] = {
+    "Ref": "_ref", "Fn::GetAtt": "_get_att", "Fn::Sub": "_sub", "Fn::If": "_if",
+    "Fn::ImportValue": "_import", "Fn::Join": "_join", "Fn::Select": "_select",
+    "Fn::Split": "_split", "Fn::FindInMap": "_find_in_map", "Fn::Cidr": "_cidr",
+}
 
 
 class Resolver:
@@ -129,11 +145,6 @@ class Resolver:
         self._attributes: dict[tuple[str, str], Any] = {}
         self._memo: dict[int, tuple[Any, Any]] = {}  # id of a template node -> (node, its value)
         self._owner = ""  # the resource or output being resolved, for notes
-        self._functions: dict[str, Callable[[Any], Any]] = {
-            "Ref": self._ref, "Fn::GetAtt": self._get_att, "Fn::Sub": self._sub, "Fn::If": self._if,
-            "Fn::ImportValue": self._import, "Fn::Join": self._join, "Fn::Select": self._select,
-            "Fn::Split": self._split, "Fn::FindInMap": self._find_in_map, "Fn::Cidr": self._cidr,
-        }
 
     def resolve(self, value: Any) -> Any:
         """The value of a template node; each node is resolved once (a ``${Var}`` used a thousand
@@ -191,8 +202,8 @@ class Resolver:
         if isinstance(value, dict):
             if len(value) == 1:
                 (name, arg), = value.items()
-                if name in self._functions:
-                    return self._functions[name](arg)
+                if name in _FUNCTIONS:
+                    return getattr(self, _FUNCTIONS[name])(arg)
                 if isinstance(name, str) and name.startswith("Fn::"):  # (YAML keys may be numbers)
                     return Unknown(f"{name} is not evaluated")
             return {k: self.resolve(v) for k, v in value.items()}
