@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from ...model.values import EntityRef, Unknown
-from .expressions.conversions import ERROR, EvalError, render
+from .expressions.conversions import ERROR, EvalError, render, type_name
 from .expressions.evaluate import evaluate, parsed
 from .expressions.scope import Traversable
 from .expressions.syntax import (
@@ -247,19 +247,9 @@ def _freeze(value: Any) -> Any:
 
 
 def _name(value: Any) -> str:
-    if isinstance(value, EntityRef):
-        return "id"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, dict):
-        return "object"
-    return "null" if value is None else type(value).__name__
+    """Terraform's name for the value's type; a resource's id counts as its own kind (a string
+    Terraform knows only after apply)."""
+    return "id" if isinstance(value, EntityRef) else type_name(value)
 
 
 # -- a variable's final value -----------------------------------------------------------------------
