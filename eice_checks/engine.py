@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Iterable, Optional
 
@@ -122,20 +121,24 @@ def base_address(address: str) -> str:
 def collapse_instances(findings: set[Finding], model: Model) -> set[Finding]:
     """One finding on the unexpanded address (``module.app.aws_instance.this``) when every instance
     of a count/for_each resource fails the same way at the same place; otherwise one per instance.
-    Instances are counted per configuration: another root module may hold the same address."""
-    instances = Counter((_configuration(e.key), base_address(e.address)) for e in (*model.endpoints, *model.targets))
-    groups: dict[tuple[str, str, int, str, str, str], list[Finding]] = {}
+    "Every instance" is counted in each configuration the findings come from: another root module
+    (or a plan of the same configuration) may hold the same addresses."""
+    members: dict[tuple[str, str], set[str]] = {}
+    for entity in (*model.endpoints, *model.targets):
+        members.setdefault((_configuration(entity.key), base_address(entity.address)), set()).add(entity.key)
+    groups: dict[tuple[str, str, int, str, str], list[Finding]] = {}
     for finding in findings:
         # "the same way": same rule and place, and the same message but for the instance's own address
         base = base_address(finding.resource)
-        configuration = _configuration(finding.subjects[0]) if finding.subjects else ""
-        key = (finding.rule, finding.file, finding.line, configuration, base, finding.message.replace(finding.resource, base))
+        key = (finding.rule, finding.file, finding.line, base, finding.message.replace(finding.resource, base))
         groups.setdefault(key, []).append(finding)
     result: set[Finding] = set()
-    for (_, _, _, configuration, base, message), group in groups.items():
-        if len(group) > 1 and len(group) == instances[configuration, base]:
-            subjects = tuple(key for finding in sorted(group) for key in finding.subjects)
-            result.add(replace(min(group), resource=base, message=message, subjects=subjects))
+    for (_, _, _, base, message), group in groups.items():
+        subjects = {key for finding in group for key in finding.subjects}
+        every = set().union(*(members.get((c, base), set()) for c in {_configuration(k) for k in subjects}))
+        if len(group) > 1 and subjects == every:
+            ordered = tuple(key for finding in sorted(group) for key in finding.subjects)
+            result.add(replace(min(group), resource=base, message=message, subjects=ordered))
         else:
             result.update(group)
     return result

@@ -25,4 +25,10 @@ def test_a_generated_repository_is_read_whole_and_its_mistakes_found(tmp_path):
     assert report.errors == []
     assert (report.scanned.candidates, report.scanned.read) == (93, 93)  # 30 templates, 3 x 30 root files, 3 modules
     assert Counter((f.rule, f.file.split("/")[0]) for f in report.findings) == {
-        ("EICE003", "cloudformation"): 8, ("EICE003", "terraform"): 4}
+        ("EICE003", "cloudformation"): 8, ("EICE003", "terraform"): 1}
+    # the Terraform mistake: every instance of one root's service module fails at one place, so the
+    # instances collapse (other roots hold the same addresses without the mistake)
+    (terraform,) = [f for f in report.findings if f.file.startswith("terraform")]
+    assert (terraform.file, terraform.line, terraform.resource) == (
+        "terraform/modules/service/main.tf", 17, "module.service.aws_instance.this")
+    assert {s.split("#")[0].split("::")[0] for s in terraform.subjects} == {"terraform/live/prod-0017"}
