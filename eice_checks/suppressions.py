@@ -205,21 +205,25 @@ def apply(findings: Sequence[Finding], suppressions: Sequence[Suppression], enti
     a suppression of another rule covers nothing and is not unused."""
     if not suppressions:
         return list(findings), [], []
-    by_rule: dict[str, list[Suppression]] = {}
+    # Every suppression covers places in its own file only (see covers): looked up by rule and file,
+    # so many suppressions and many findings do not multiply.
+    by_file: dict[tuple[str, str], list[Suppression]] = {}
     for suppression in suppressions:
-        by_rule.setdefault(suppression.rule, []).append(suppression)
+        by_file.setdefault((suppression.rule, suppression.file), []).append(suppression)
     kept: list[Finding] = []
     suppressed: list[Suppressed] = []
     used: set[Suppression] = set()
+    rules = {rule for rule, _ in by_file}
     for finding in findings:
-        candidates = by_rule.get(finding.rule)
-        if not candidates:
+        if finding.rule not in rules:
             kept.append(finding)
             continue
         subjects = tuple((e.location.file, e.location.line, e.address)
                          for e in (entities.get(key) for key in finding.subjects) if e is not None)
+        files = dict.fromkeys((finding.file, *(file for file, _, _ in subjects)))
+        candidates = [s for file in files for s in by_file.get((finding.rule, file), ())]
         place = _Place(finding.file, finding.line, finding.resource, subjects)
-        by = tuple(s for s in candidates if covers(s, place, finding.rule))
+        by = tuple(dict.fromkeys(s for s in candidates if covers(s, place, finding.rule)))
         if by:
             suppressed.append(Suppressed(finding, by))
             used.update(by)

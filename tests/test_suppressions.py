@@ -235,3 +235,20 @@ def test_readme_baseline_commands_as_written(tmp_path):
     assert after.returncode == 0, after.stdout
     assert after.stdout.splitlines()[-1].startswith("0 findings (0 errors, 0 warnings, 0 info) in 0 files;")
     assert after.stdout.splitlines()[-1].endswith(" in the baseline")
+
+
+def test_suppressions_are_looked_up_by_file_not_tried_on_every_finding(monkeypatch):
+    """A pull request may bring thousands of suppressions and findings: they must not multiply."""
+    from eice_checks import suppressions
+    from eice_checks.analysis.findings import Finding
+
+    tried = []
+    real = suppressions.covers
+    monkeypatch.setattr(suppressions, "covers", lambda s, place, rule: tried.append(s) or real(s, place, rule))
+    findings = [Finding(f"f{i}.tf", 10, "EICE005", f"aws_instance.a{i}", "warning", "m") for i in range(300)]
+    written = [suppressions.Suppression("EICE005", f"f{i}.tf", 9, "r", suppressions.OURS, span=(9, 10))
+               for i in range(300)]
+    kept, suppressed, unused = suppressions.apply(findings, written, {})
+    assert (kept, unused) == ([], [])
+    assert [(s.finding.file, s.by) for s in suppressed] == [(f.file, (w,)) for f, w in zip(findings, written)]
+    assert len(tried) == 300  # each finding tried against the one suppression of its own file
