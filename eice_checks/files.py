@@ -68,6 +68,8 @@ class FileReader:
         self.roots: list[str] = []
         self.max_bytes = max_bytes
         self._real_dirs: dict[str, str] = {}  # per scan: a long-lived cache could go stale
+        self._contained: dict[str, bool] = {}  # path -> contains(path): each module call asks again
+        self._cwd = os.getcwd()  # (os.path.abspath would ask the system once per path)
         for root in roots:
             self.add_root(root)
 
@@ -78,18 +80,23 @@ class FileReader:
             self.roots.append(real)
 
     def contains(self, path: str) -> bool:
-        """Whether ``path`` (links resolved) is inside a root; False when it cannot be resolved."""
-        try:
-            return inside(self.real_path(path), self.roots)
-        except (OSError, ValueError):  # ValueError: a NUL in the name
-            return False
+        """Whether ``path`` (links resolved) is inside a root; False when it cannot be resolved.
+        Asked once per path and scan (reading a file checks its path again, whatever this said)."""
+        known = self._contained.get(path)
+        if known is None:
+            try:
+                known = inside(self.real_path(path), self.roots)
+            except (OSError, ValueError):  # ValueError: a NUL in the name
+                known = False
+            self._contained[path] = known
+        return known
 
     def real_path(self, path: str) -> str:
         """``path`` with every link resolved. Raises OSError for a loop or a missing target,
         ValueError for a name with a NUL (os.path.islink would call it no link)."""
         if "\0" in path:
             raise ValueError("embedded null byte")
-        directory, name = os.path.split(os.path.abspath(path))
+        directory, name = os.path.split(os.path.normpath(os.path.join(self._cwd, path)))
         return _resolved(os.path.join(self._real_directory(directory), name))
 
     def _real_directory(self, directory: str) -> str:

@@ -226,6 +226,11 @@ class Budget:
         sizes[id(value)] = (value, elements, characters, depth + 1)
         return True
 
+    def forget(self) -> None:
+        """Drop the sizes measured so far (they hold their values, to keep their ids): for a tree
+        whose evaluation is done, so that its values are freed with it."""
+        self._sizes.clear()
+
     def tally(self) -> "Tally":
         return Tally(self)
 

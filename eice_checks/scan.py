@@ -52,7 +52,10 @@ class ScanResult:
 
 def display_path(path: str) -> str:
     """Relative to the current directory when below it (the JSON contract), else absolute; always '/'."""
-    relative = os.path.relpath(path)
+    if path and not os.path.isabs(path):  # (relpath would ask the system for the directory twice)
+        relative = os.path.normpath(path)
+    else:
+        relative = os.path.relpath(path)
     shown = path if relative.startswith("..") else relative
     return shown.replace(os.sep, "/")
 

@@ -37,6 +37,7 @@ class TerraformFrontEnd:
         # comes from: findings inside it point there (see engine.relocate_downloaded)
         self.downloaded: dict[str, tuple[str, int]] = {}
         self._sources: dict[str, Any] = {}
+        self._names: dict[str, list[str]] = {}  # directory -> its sorted names, listed once
         self._unavailable = False
 
     def add(self, modules: dict[str, list[str]], planned: frozenset[str] | set[str] = frozenset()) -> None:
@@ -53,10 +54,14 @@ class TerraformFrontEnd:
                 loader = ModuleLoader(self.parse_directory, directory, self._root_variables(directory),
                                       notes=self.errors, inside=self.inside_tree,
                                       read_text=lambda path: self.read_text(path, self.errors))
-                for instance in ModuleInstance(source, loader).walk():
-                    ModuleBuilder(instance, self.builder).build()
-                    if instance.origin is not None:
-                        self.downloaded.setdefault(instance.source.directory, instance.origin)
+                tree = ModuleInstance(source, loader)
+                try:
+                    for instance in tree.walk():
+                        ModuleBuilder(instance, self.builder).build()
+                        if instance.origin is not None:
+                            self.downloaded.setdefault(instance.source.directory, instance.origin)
+                finally:
+                    tree.release()  # freed now, not by the collector (see ModuleInstance.release)
             except Exception as exc:  # a bug must cost one module, never the scan or a traceback
                 self.errors.append(InputError(directory, f"internal error while reading the module: {type(exc).__name__}: {exc}"))
 
@@ -74,7 +79,9 @@ class TerraformFrontEnd:
             where = OUTSIDE if os.path.islink(directory) else "the module directory is outside the scanned tree"
             self.errors.append(InputError(directory, f"skipped: {where}"))
             return None
-        files = sorted(files if files is not None else _tf_files(directory), key=is_override_file)
+        names = self._listing(directory)
+        files = sorted(files if files is not None else [os.path.join(directory, n) for n in names if n.endswith(".tf")],
+                       key=is_override_file)
         source = ModuleSource(directory)
         parsed = 0
         for path in files:
@@ -97,16 +104,21 @@ class TerraformFrontEnd:
                 self._unavailable = True
                 self.errors.append(InputError(directory, f"Terraform files skipped: {exc}"))
                 return None
-        if any(n.endswith(".tf.json") for n in _names(directory)):
+        if any(n.endswith(".tf.json") for n in names):
             source.partial = True  # Terraform JSON configuration is not read: the module is not fully known
         self.read += parsed if count else 0
         self._sources[directory] = source if parsed else None
         return self._sources[directory]
 
+    def _listing(self, directory: str) -> list[str]:
+        if directory not in self._names:
+            self._names[directory] = _names(directory)
+        return self._names[directory]
+
     def _root_variables(self, directory: str) -> dict[str, Any]:
         """Terraform's precedence, lowest first: terraform.tfvars, terraform.tfvars.json,
         *.auto.tfvars / *.auto.tfvars.json in lexical order, then -var-file files, then -var."""
-        names = _names(directory)
+        names = self._listing(directory)
         files = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
         files += [n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
         in_tree = [(os.path.normpath(os.path.join(directory, n)), True) for n in files]
@@ -219,10 +231,6 @@ def _names(directory: str) -> list[str]:
         return sorted(os.listdir(directory))
     except (OSError, ValueError):  # ValueError: a name with a NUL or a lone surrogate (modules.json, source)
         return []
-
-
-def _tf_files(directory: str) -> list[str]:
-    return [os.path.join(directory, n) for n in _names(directory) if n.endswith(".tf")]
 
 
 __all__ = ["TerraformFrontEnd", "TerraformInputs"]

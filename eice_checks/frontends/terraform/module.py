@@ -26,7 +26,7 @@ from ...limits import (
 from ...model.network import default_sg_key
 from ...model.values import EntityRef, Unknown, is_unknown
 from ..common import InputError
-from .expressions.evaluate import evaluate_parsed, parsed
+from .expressions.evaluate import environment, evaluate_in, parsed
 from .expressions.references import references
 from .expressions.scope import Traversable
 from .expressions.syntax import HclExpressionError, Literal
@@ -330,6 +330,7 @@ class ModuleInstance:
         self.origin = origin
         self.scope_key = f"{loader.root}::{prefix}" if prefix else loader.root
         self._cache: dict[str, dict[int, Any]] = {}  # binding set's token -> id of attribute -> value
+        self._environments: dict[str, Any] = {}  # binding set's token -> what expressions are evaluated in
         self._active: set[tuple[int, str]] = set()
         self._prepared: set[str] = set()  # locals whose dependencies are evaluated (see local)
         self._expansions: dict[str, Union[list[ResourceInstance], Unknown]] = {}
@@ -353,9 +354,11 @@ class ModuleInstance:
         if type(expr) is Literal and _is_small_scalar(expr.value):  # from_port = 22: nothing to follow
             budget.step(ATTRIBUTE_STEPS)
             return expr.value
-        cache = self._cache.get(bindings.token)  # (by binding set, then by attribute: no key objects to keep)
+        token = bindings.token
+        cache = self._cache.get(token)  # (by binding set, then by attribute: no key objects to keep)
         if cache is None:
-            cache = self._cache[bindings.token] = {}
+            cache = self._cache[token] = {}
+            self._environments[token] = environment(_Scope(self, bindings), budget)
         cached = cache.get(id(attribute), _MISSING)
         if cached is not _MISSING:
             return cached
@@ -369,7 +372,7 @@ class ModuleInstance:
             return budget.overrun(exc, self.source.where(attribute))
         self._active.add(marker)
         try:
-            value = evaluate_parsed(expr, _Scope(self, bindings), budget)
+            value = evaluate_in(expr, self._environments[token])
         finally:
             self._active.discard(marker)
             budget.leave()
@@ -555,6 +558,24 @@ class ModuleInstance:
         if "for_each" in call.body.attributes:
             return {key: _ModuleOutputs(child) for _, key, child in instances}
         return _ModuleOutputs(instances[0][2])
+
+    def release(self) -> None:
+        """Forget what this instance and those below it worked out (all of it is made again on
+        demand). Instances, their values and their children refer to each other: once a module tree
+        is built, this frees it by reference counting instead of leaving cycles to the collector,
+        whose walks of them were up to a tenth of a scan."""
+        stack = [self]
+        while stack:
+            instance = stack.pop()
+            for instances in (instance._children or {}).values():
+                if isinstance(instances, list):
+                    stack.extend(child for _, _, child in instances)
+            instance._children = None
+            for forgotten in (instance._cache, instance._environments, instance._expansions, instance._values,
+                              instance._variables, instance._module_values, instance.roots):
+                forgotten.clear()
+            instance._prepared.clear()
+        self.loader.budget.forget()  # (the sizes it measured hold values, and so instances)
 
     def walk(self) -> Iterator["ModuleInstance"]:
         """This instance and every module instance below it."""

@@ -41,10 +41,26 @@ class _Env:
         return _Env(self.scope, {**self.names, **bindings}, self.budget)
 
 
+_NO_NAMES: dict[str, Any] = {}  # (never changed: binding makes a new dict)
+
+
+def environment(scope: Scope, budget: Budget) -> _Env:
+    """What ``evaluate_in`` evaluates in: made once per scope by a caller that evaluates many
+    expressions in it (a module instance, per binding set)."""
+    return _Env(scope, _NO_NAMES, budget)
+
+
+def evaluate_in(expr: Expr | HclExpressionError, env: _Env) -> Any:
+    """``evaluate_parsed`` in an environment from ``environment``."""
+    if type(expr) is HclExpressionError:
+        return Unknown(f"syntax: {expr.message} at offset {expr.offset}")
+    return _eval(expr, env)
+
+
 def evaluate(expr: Expr, scope: Scope, budget: Budget | None = None) -> Any:
     """Value of a parsed expression; never raises (what cannot be known is Unknown). Without a
     budget (a variables file, a -var value), it gets one of its own."""
-    return _eval(expr, _Env(scope, {}, budget or Budget()))
+    return _eval(expr, _Env(scope, _NO_NAMES, budget or Budget()))
 
 
 def evaluate_source(src: str, scope: Scope, budget: Budget | None = None) -> Any:
