@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark against the peers: eice-checks, cfn-lint and checkov in one run on the same files.
 
-    python benchmarks/peers.py [--sizes 200,2000] [--repeat 3] [--cfn-lint PATH] [--checkov PATH]
+    python benchmarks/peers.py [--sizes 200,2000] [--repeat 3] [--cfn-lint PATH] [--checkov PATH] [--no-plugins]
 
 For each size N, benchmarks/realistic.py writes N CloudFormation templates and N Terraform root
 modules (calling local modules with for_each; mixed sizes). Then, each command in a fresh process,
@@ -85,10 +85,12 @@ def commands_for(tree: Path, tools: argparse.Namespace, templates: list[str]) ->
     }
     if not tools.no_cfn_lint:
         commands["cfn-lint"] = ([tools.cfn_lint, "--", *templates], tree)
-        commands["cfn-lint+rules"] = ([tools.cfn_lint, "--append-rules=eice_checks.cfn_lint", "--", *templates], tree)
+        if not tools.no_plugins:
+            commands["cfn-lint+rules"] = ([tools.cfn_lint, "--append-rules=eice_checks.cfn_lint", "--", *templates], tree)
     if not tools.no_checkov:
         commands["checkov"] = (checkov, tree)
-        commands["checkov+pack"] = (checkov + ["--external-checks-dir", PACK], tree)
+        if not tools.no_plugins:
+            commands["checkov+pack"] = (checkov + ["--external-checks-dir", PACK], tree)
     return commands
 
 
@@ -172,6 +174,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--python", default=sys.executable, help="interpreter that runs eice-checks")
     parser.add_argument("--no-cfn-lint", action="store_true", help="leave cfn-lint out")
     parser.add_argument("--no-checkov", action="store_true", help="leave checkov out")
+    parser.add_argument("--no-plugins", action="store_true",
+                        help="leave out the rows of the hosts with our rules and pack (halves the hosts' time)")
     args = parser.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.split(","))
     results: dict[int, dict[str, Sample]] = {}

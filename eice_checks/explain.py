@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
+from .analysis.acls import AclPath, acl_block, acl_paths
 from .analysis.findings import Finding
 from .analysis.paths import Analysis, Path, Tri
 from .engine import Report
@@ -19,6 +20,7 @@ from .model.values import Unknown
 from .rules import eice001_endpoint_egress_missing as eice001
 from .rules import eice002_target_ingress_missing as eice002
 from .rules import eice003_cidr_preservation_mismatch as eice003
+from .rules import eice009_nacl_blocks_path as eice009
 from .rules.wording import group_list, mode_phrase, ports_short
 
 REACHABLE, BROKEN, UNKNOWN, NOT_A_TARGET = "reachable", "broken", "unknown", "not a target"
@@ -41,8 +43,8 @@ class Leg:
 
 @dataclass(frozen=True)
 class Break:
-    leg: str  # "egress" or "ingress"
-    rule: str  # the rule that reports it: EICE001, EICE002 or EICE003
+    leg: str  # "egress", "ingress" or "network ACL"
+    rule: str  # the rule that reports it: EICE001, EICE002, EICE003 or EICE009
 
 
 @dataclass
@@ -55,6 +57,8 @@ class TargetStory:
     unknown: tuple[str, ...] = ()  # what could not be resolved
     legs: tuple[Leg, ...] = ()
     findings: tuple[Finding, ...] = ()
+    # per port the security groups let through and subnet of the target: the network-ACL legs
+    acl_paths: tuple[AclPath, ...] = ()
 
 
 @dataclass
@@ -194,10 +198,23 @@ def _path_story(analysis: Analysis, path: Path, findings: tuple[Finding, ...]) -
     ingress, _ = analysis.ingress_verdict(path)
     if ingress in ("missing", "mismatch"):
         breaks.append(Break("ingress", (eice002 if ingress == "missing" else eice003).RULE.id))
+    crossings = tuple(acl_paths(analysis, path))
+    if acl_block(analysis, path) is not None:
+        breaks.append(Break("network ACL", eice009.RULE.id))
+        ports = ()
+    else:
+        ports = tuple(p for p in ports if not _refused_everywhere(p, crossings))
     verdict = REACHABLE if ports else BROKEN if breaks else UNKNOWN
     unknown = () if verdict != UNKNOWN else tuple(dict.fromkeys(u for leg in legs for u in leg.unknown))
     shown_ports = ports or tuple(path.ports_sent)
-    return TargetStory(path.target, verdict, path.reason, shown_ports, tuple(breaks), unknown, legs, findings)
+    return TargetStory(path.target, verdict, path.reason, shown_ports, tuple(breaks), unknown, legs, findings,
+                       crossings)
+
+
+def _refused_everywhere(port: int, crossings: tuple[AclPath, ...]) -> bool:
+    """Whether the network ACLs refuse ``port`` in every subnet of the target they are judged for."""
+    mine = [c for c in crossings if c.port == port]
+    return bool(mine) and all(c.refused is not None for c in mine)
 
 
 def _egress_leg(analysis: Analysis, path: Path, port: int) -> Leg:

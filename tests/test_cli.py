@@ -89,7 +89,7 @@ def test_sarif_is_valid_sarif_2_1_0(capsys, monkeypatch):
     jsonschema.validate(sarif, json.loads(schema_file.read_text()))
     run = sarif["runs"][0]
     assert code == 1
-    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == [f"EICE00{i}" for i in range(1, 9)]
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == [f"EICE00{i}" for i in range(1, 10)]
     assert [(r["ruleId"], r["level"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
              r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in run["results"]] == [
         ("EICE003", "error", "app.yaml", 18)]

@@ -46,7 +46,8 @@ def cli(args: list[str], cwd: Path) -> tuple[int, str]:
 
 # -- a verdict for every finding ----------------------------------------------------------------------
 # What each rule's finding says about the verdict it belongs to.
-_TARGET_VERDICT = {"EICE002": (BROKEN, "ingress"), "EICE003": (BROKEN, "ingress"), "EICE005": (REACHABLE, None)}
+_TARGET_VERDICT = {"EICE002": (BROKEN, "ingress"), "EICE003": (BROKEN, "ingress"), "EICE005": (REACHABLE, None),
+                   "EICE009": (BROKEN, "network ACL")}
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=_name)

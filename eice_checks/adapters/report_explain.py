@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from ..analysis.acls import AclLeg
 from ..analysis.findings import Finding
 from ..analysis.paths import port_label
 from ..escape import printable
@@ -67,6 +68,22 @@ def leg_text(leg: Leg) -> str:
     return f"{none} ({aim}: {others}){needs}"
 
 
+def acl_leg_text(leg: AclLeg) -> str:
+    """One network-ACL crossing: where, which packets, and the entry that decides."""
+    direction, side = ("outbound", "to") if leg.egress else ("inbound", "from")
+    acl = leg.acl.described if leg.acl is not None else "its network ACL (not known)"
+    head = f"{leg.name}, {acl} of {leg.subnet.name}: {direction} {leg.describe_ports()} {side} {leg.peer}"
+    if leg.allowed is None:
+        return f"{head}: not known"
+    verdict = "allowed" if leg.allowed else "refused"
+    if leg.entry is None:
+        return f"{head}: {verdict} by its final deny"
+    entry = leg.entry
+    at = "" if entry.implicit else f" ({entry.origin}, {where(entry.location.file, entry.location.line)})"
+    added = ", the default AWS gives it" if entry.implicit else ""
+    return f"{head}: {verdict} by {entry.describe()}{added}{at}"
+
+
 def finding_text(finding: Finding) -> str:
     return f"{finding.rule} {finding.severity} {where(finding.file, finding.line)} {finding.resource}"
 
@@ -109,6 +126,10 @@ def _target_lines(story: TargetStory) -> list[str]:
     for leg in story.legs:
         port = port_label(leg.port) if leg.direction == "egress" else ""
         lines.append(f"      {port:<11} {leg.direction:<8} {leg_text(leg)}")
+    for crossing in story.acl_paths:
+        for index, acl_leg in enumerate(crossing.legs):
+            port = port_label(crossing.port) if index == 0 else ""
+            lines.append(f"      {port:<11} {'ACL':<8} {acl_leg_text(acl_leg)}")
     lines += [f"      finding: {finding_text(f)}" for f in story.findings]
     return lines
 
@@ -144,6 +165,7 @@ def _target_data(story: TargetStory) -> dict:
             "broken": [{"leg": b.leg, "rule": b.rule} for b in story.breaks],
             "unknown": list(story.unknown),
             "legs": [_leg_data(leg) for leg in story.legs],
+            "acl_legs": [_acl_leg_data(c.port, leg) for c in story.acl_paths for leg in c.legs],
             "findings": [_finding_ref(f) for f in story.findings]}
 
 
@@ -151,6 +173,17 @@ def _leg_data(leg: Leg) -> dict:
     return {"direction": leg.direction, "port": leg.port, "allowed": leg.allowed,
             "rule": _rule_data(leg.rule, leg.group), "others": [_rule_data(r) for r in leg.others],
             "unknown": list(leg.unknown), **({"needs": leg.needs} if leg.needs else {})}
+
+
+def _acl_leg_data(port: int, leg: AclLeg) -> dict:
+    entry = leg.entry
+    return {"port": port, "leg": leg.name, "subnet": leg.subnet.name,
+            "network_acl": leg.acl.name if leg.acl is not None else None,
+            "direction": "outbound" if leg.egress else "inbound", "ports": list(leg.ports), "peer": str(leg.peer),
+            "allowed": leg.allowed,
+            "entry": None if entry is None else {"file": entry.location.file, "line": entry.location.line,
+                                                 "resource": entry.origin, "text": entry.describe(),
+                                                 "implicit": entry.implicit}}
 
 
 def _rule_data(rule: Optional[SgRule], group: str = "") -> Optional[dict]:

@@ -16,7 +16,7 @@ from ..engine import Report
 from ..escape import file_uri, html_text, markdown_text, mermaid_label
 from ..explain import BROKEN, NOT_A_TARGET, REACHABLE, UNKNOWN, EndpointStory, TargetStory
 from ..rules import RULES_BY_ID
-from .report_explain import endpoint_facts, finding_text, leg_text, ports_text, verdict_text
+from .report_explain import acl_leg_text, endpoint_facts, finding_text, leg_text, ports_text, verdict_text
 from .report_text import summary
 
 # Large scans stay readable: the page is read in a browser, and a PR comment holds 65,536 characters.
@@ -100,7 +100,8 @@ def _resource_table(targets: list[TargetStory], base: str) -> list[str]:
         return ["No instance, launch template or network interface of its VPC in the scan.", ""]
     lines = ["| Resource | Verdict | Legs |", "| --- | --- | --- |"]
     for t in targets[:MAX_RESOURCE_ROWS]:
-        legs = "<br>".join(f"{leg.direction} {leg.port}: {markdown_text(leg_text(leg))}" for leg in t.legs)
+        legs = "<br>".join([f"{leg.direction} {leg.port}: {markdown_text(leg_text(leg))}" for leg in t.legs]
+                           + [f"ACL {c.port}: {markdown_text(acl_leg_text(leg))}" for c in t.acl_paths for leg in c.legs])
         findings = "".join(f"<br>finding: {markdown_text(finding_text(f))}" for f in t.findings)
         lines.append(f"| {markdown_text(t.target.address)} ({markdown_text(t.target.kind)}, "
                      f"{_link(t.target.location.file, t.target.location.line, base)}) "

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Optional, Union
 
+from .acls import AclCollector
 from .addresses import is_network, parse_cidr
 from .network import (
     ALL_PORTS, Endpoint, Location, Model, Peer, PrefixList, SecurityGroup, SgList, SgRule, Subnet, Target, Vpc,
@@ -70,6 +71,7 @@ class ModelBuilder:
         self._unattributed_entries = False
         self._placements: list[tuple[Any, list[Any], str, bool]] = []
         self._launch_names: dict[str, list[tuple[str, str]]] = {}
+        self.acls = AclCollector(self.model)  # network ACLs, their entries and associations
 
     # -- declarations -------------------------------------------------------------------------
     def add_vpc(self, vpc: Vpc) -> None:
@@ -117,6 +119,7 @@ class ModelBuilder:
         any group or prefix list of it may have more rules or entries than the scan sees."""
         self.mark_scope_incomplete(scope)
         self._prefix_list_scopes.add(f"{scope}#")
+        self.acls.mark_scope_unread(scope)
 
     def add_prefix_list(self, prefix_list: PrefixList) -> None:
         self.model.prefix_lists[prefix_list.key] = prefix_list
@@ -156,7 +159,7 @@ class ModelBuilder:
         """Group and prefix list ids in ``value`` leave this code: as inputs of a module or nested stack
         that is not analysed (``always``: rules or entries may be added there), or as outputs other
         stacks may use."""
-        for key in _entity_keys(value, ("sg", "prefix_list")):
+        for key in _entity_keys(value, ("sg", "prefix_list", "nacl")):
             (self._handed_out_always if always else self._handed_out).add(key)
 
     def add_endpoint(self, endpoint: Endpoint) -> None:
@@ -176,6 +179,7 @@ class ModelBuilder:
         self._attach_rules()
         self._apply_cloudformation_default_egress()
         self._apply_placements()
+        self.acls.finish(self._handed_out_always)
         for endpoint in self.model.endpoints:
             endpoint.vpc = self._vpc_of(endpoint.subnet, endpoint.security_groups.keys)
             if endpoint.ip_address_type is None:

@@ -216,4 +216,6 @@ class Model:
     prefix_lists: dict[str, PrefixList] = field(default_factory=dict)
     endpoints: list[Endpoint] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
+    network_acls: dict[str, Any] = field(default_factory=dict)  # key -> acls.NetworkAcl
+    subnet_acls: dict[str, Any] = field(default_factory=dict)  # subnet key -> acls.AclChoice
     suppressions: list[Any] = field(default_factory=list)  # suppressions.Suppression, as the sources write them

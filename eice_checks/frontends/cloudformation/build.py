@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
+from ...model.acls import NetworkAcl, acl_entry
 from ...model.builder import (
     ModelBuilder, entity_key, network_or_unknown, normalize_ports, normalize_protocol, public_ip_flag,
     security_group_list,
@@ -36,6 +37,8 @@ _HANDLERS: dict[str, str] = {
     "AWS::EC2::NetworkInterface": "_network_interface", "AWS::EC2::EIP": "_elastic_ip",
     "AWS::EC2::EIPAssociation": "_elastic_ip", "AWS::AutoScaling::AutoScalingGroup": "_auto_scaling_group",
     "AWS::EC2::PrefixList": "_prefix_list",
+    "AWS::EC2::NetworkAcl": "_network_acl", "AWS::EC2::NetworkAclEntry": "_network_acl_entry",
+    "AWS::EC2::SubnetNetworkAclAssociation": "_network_acl_association",
 }
 
 
@@ -204,6 +207,32 @@ class TemplateBuilder:
         for entry in entries:
             if entry is not NO_VALUE:
                 self.b.add_prefix_list_entry(key, entry.get("Cidr") if isinstance(entry, dict) else entry, inline=True)
+
+    # -- network ACLs ---------------------------------------------------------------------------
+    def _network_acl(self, logical_id: str, props: LineDict, loc: Location) -> None:
+        vpc = entity_key(self._value(props, "VpcId"), "vpc")
+        key = self.t.key(logical_id)
+        self.b.acls.add_acl(NetworkAcl(key, logical_id, loc, vpc if isinstance(vpc, str) else Unknown("no VpcId")))
+        if self._exists(logical_id) is not True:
+            self.b.acls.mark_incomplete(key)
+
+    def _network_acl_entry(self, logical_id: str, props: LineDict, loc: Location) -> None:
+        ports = self._value(props, "PortRange")
+        ports = ports if isinstance(ports, dict) else {}
+        cidr = self._value(props, "CidrBlock") or self._value(props, "Ipv6CidrBlock")
+        egress = self._value(props, "Egress")
+        entry = acl_entry(self._value(props, "RuleNumber"), False if egress is None else egress,
+                          self._value(props, "RuleAction"), self._value(props, "Protocol"),
+                          ports.get("From"), ports.get("To"), cidr, loc, logical_id)
+        self.b.acls.add_entry(self._value(props, "NetworkAclId"), entry, self.t.path,
+                              certain=self._exists(logical_id) is True)
+
+    def _network_acl_association(self, logical_id: str, props: LineDict, loc: Location) -> None:
+        if self._exists(logical_id) is not True:
+            subnet = self._value(props, "SubnetId")
+            self.b.acls.associate(subnet, Unknown("conditional association"), loc)
+            return
+        self.b.acls.associate(self._value(props, "SubnetId"), self._value(props, "NetworkAclId"), loc)
 
     # -- endpoint and targets -------------------------------------------------------------------
     def _endpoint(self, logical_id: str, props: LineDict, loc: Location) -> None:

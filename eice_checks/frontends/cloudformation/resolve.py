@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Optional
 
 from ...limits import MAX_CHARACTERS, MAX_ELEMENTS, Budget, OverLimit, Where, check, stack_limit
+from ...model.acls import default_acl_key
 from ...model.network import default_sg_key
 from ...model.values import EntityRef, Unknown, is_unknown
 from .loader import LineDict, LineList
@@ -54,7 +55,7 @@ _REF_KINDS = {
     "AWS::EC2::SecurityGroup": "sg", "AWS::EC2::VPC": "vpc", "AWS::EC2::Subnet": "subnet",
     "AWS::EC2::LaunchTemplate": "launch_template", "AWS::EC2::NetworkInterface": "eni",
     "AWS::AutoScaling::LaunchConfiguration": "launch_configuration", "AWS::EC2::PrefixList": "prefix_list",
-    "AWS::EC2::Instance": "instance",
+    "AWS::EC2::Instance": "instance", "AWS::EC2::NetworkAcl": "nacl",
 }
 _ID_ATTRIBUTES = {"GroupId", "VpcId", "SubnetId", "LaunchTemplateId", "Id", "PrefixListId"}
 # A name holds no "$" or braces: "${${${..." without a closing brace is then read in linear time
@@ -263,6 +264,8 @@ class Resolver:
         key = self.template.key(logical_id)
         if resource_type == "AWS::EC2::VPC" and attribute == "DefaultSecurityGroup":
             return EntityRef("sg", default_sg_key(key), f"default security group of {logical_id}")
+        if resource_type == "AWS::EC2::VPC" and attribute == "DefaultNetworkAcl":
+            return EntityRef("nacl", default_acl_key(key), f"default network ACL of {logical_id}")
         if kind and attribute in _ID_ATTRIBUTES and (attribute != "VpcId" or kind == "vpc"):
             return EntityRef(kind, key, logical_id)
         props = self.template.properties(logical_id)

@@ -14,6 +14,7 @@ from ...model.network import (
 )
 from ...model.values import EntityRef, Unknown, is_unknown
 from ..common import TARGET_TAG, display_name, target_tag_flag
+from .acls import AclBuilder
 from .hcl import Block, Body
 from .module import Bindings, ModuleInstance, ResourceInstance
 
@@ -36,11 +37,14 @@ _HANDLERS: dict[str, str] = {
     "aws_eip_association": "_elastic_ip", "aws_autoscaling_group": "_auto_scaling_group",
     "aws_ec2_managed_prefix_list": "_prefix_list",
     "aws_ec2_managed_prefix_list_entry": "_prefix_list_entry",
+    "aws_network_acl": "_network_acl", "aws_default_network_acl": "_default_network_acl",
+    "aws_network_acl_rule": "_network_acl_rule", "aws_network_acl_association": "_network_acl_association",
 }
 
 
-class ModuleBuilder:
-    """Adds the resources of one module instance (root or child) to the shared model."""
+class ModuleBuilder(AclBuilder):
+    """Adds the resources of one module instance (root or child) to the shared model (network ACLs:
+    see acls.py)."""
 
     def __init__(self, module: ModuleInstance, builder: ModelBuilder) -> None:
         self.m = module

@@ -23,6 +23,7 @@ from ...limits import (
     ATTRIBUTE_STEPS, LONG_STRING, MAX_INSTANCES, MAX_MODULE_DEPTH, MAX_NUMBER_BITS, STEPS_PER_CHARACTER, Budget,
     OverLimit, Where, check,
 )
+from ...model.acls import default_acl_key
 from ...model.network import default_sg_key
 from ...model.values import EntityRef, Unknown, is_unknown
 from ..common import InputError
@@ -38,7 +39,7 @@ ENTITY_KINDS = {
     "aws_security_group": "sg", "aws_vpc": "vpc", "aws_default_vpc": "vpc", "aws_subnet": "subnet",
     "aws_default_subnet": "subnet", "aws_launch_template": "launch_template", "aws_network_interface": "eni",
     "aws_launch_configuration": "launch_configuration", "aws_ec2_managed_prefix_list": "prefix_list",
-    "aws_instance": "instance",
+    "aws_instance": "instance", "aws_network_acl": "nacl",
 }
 
 
@@ -666,6 +667,10 @@ class ResourceValue(Traversable):
             return Unknown("default security group of an unresolved VPC")
         if resource.type in ("aws_vpc", "aws_default_vpc") and name == "default_security_group_id":
             return EntityRef("sg", default_sg_key(instance.key), f"default security group of {instance.address}")
+        if resource.type in ("aws_vpc", "aws_default_vpc") and name == "default_network_acl_id":
+            return EntityRef("nacl", default_acl_key(instance.key), f"default network ACL of {instance.address}")
+        if resource.type == "aws_default_network_acl" and name == "id":
+            return self.get_attr("default_network_acl_id")
         if resource.type == "aws_instance" and name == "primary_network_interface_id":
             return EntityRef("eni", instance.key, f"{instance.address} (primary network interface)")
         if name == "id" and resource.type in ENTITY_KINDS:
