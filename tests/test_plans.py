@@ -25,6 +25,11 @@ EXPECTED = {
     "plan_alone_inline_rules_and_variables": set(),
     # out/plan.json and main.tf describe one endpoint: not two in one VPC
     "plan_in_a_subdirectory": set(),
+    # network ACLs: one forgot the replies (inline entries, subnet_ids); one denies SSH before it
+    # allows it (rule resources and an association known only after apply, which the plan lists
+    # without any "values"); the adopted default ACL allows the third subnet's path
+    "network_acls": {("EICE009", "main.tf", 45, "aws_instance.app[0]"),
+                     ("EICE009", "main.tf", 68, "aws_instance.app[1]")},
 }
 
 
@@ -57,3 +62,11 @@ def test_plan_alone_resolves_inline_peers_and_root_variables(tmp_path):
     (instance,) = model.targets
     assert instance.security_groups.keys == ("plan.json#aws_security_group.app", "sg-0123456789abcdef0")
     assert not instance.security_groups.complete
+
+
+def test_plan_alone_judges_network_acls(tmp_path):
+    """Without the source: ACL ids, subnet ids and associations known only after apply come from the
+    configuration's references; findings point at the plan file."""
+    shutil.copy(PLANS / "network_acls" / "plan.json", tmp_path / "plan.json")
+    assert {(rule, file, resource) for rule, file, _, resource in found(scan(tmp_path))} == {
+        ("EICE009", "plan.json", "aws_instance.app[0]"), ("EICE009", "plan.json", "aws_instance.app[1]")}

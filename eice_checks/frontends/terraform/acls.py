@@ -46,6 +46,8 @@ class AclBuilder(_Base):
         if subnets is None:
             return
         where = self._attr_loc(r, r.resource.body, "subnet_ids", loc)
+        if isinstance(subnets, EntityRef):  # a plan's list known after apply, read from its one reference
+            subnets = [subnets]
         for subnet in subnets if isinstance(subnets, list) else [Unknown("subnet_ids not known")]:
             acls.associate(subnet, ref, where)
 

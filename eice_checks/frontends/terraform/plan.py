@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Optional
 
+from ...model.acls import default_acl_key
 from ...model.builder import ModelBuilder
 from ...model.values import EntityRef, Unknown, is_unknown
 from ..cloudformation.loader import LineDict
@@ -83,8 +84,10 @@ class PlanModule:
         self._declared: set[str] = set()  # "type.name" of the configuration's resources
         self._declared.update(configuration)
         for item in planned:
-            if item.get("mode") == "managed" and isinstance(item.get("values"), dict):
-                self._add(item, configuration, changes.get(str(item.get("address")), {}), declarations)
+            # (a resource whose every value is known only after apply has no "values" at all)
+            values = item.get("values", LineDict(item.line)) if isinstance(item, LineDict) else None
+            if item.get("mode") == "managed" and isinstance(values, LineDict):
+                self._add(item, values, configuration, changes.get(str(item.get("address")), {}), declarations)
 
     def key(self, address: str) -> str:
         """A resource with a known id is that id, so literal ids elsewhere in the plan match it."""
@@ -136,11 +139,11 @@ class PlanModule:
     def resource_instances_or_placeholder(self, resource: Resource) -> list[ResourceInstance]:
         return [self._by_resource[id(resource)]]  # each planned instance is a Resource of its own
 
-    def _add(self, item: LineDict, configuration: dict, change: dict, declarations: dict[str, "Declaration"]) -> None:
+    def _add(self, item: LineDict, values: LineDict, configuration: dict, change: dict,
+             declarations: dict[str, "Declaration"]) -> None:
         address = str(item["address"])
         local_address = address[len(self.prefix):]
         resource_type, name = str(item.get("type")), str(item.get("name"))
-        values: LineDict = item["values"]
         if isinstance(values.get("id"), str):
             self._ids[local_address] = values["id"]
         expressions = configuration.get(f"{resource_type}.{name}", {})
@@ -274,6 +277,8 @@ class PlanModule:
             refs = [self._identity(base + index)] if base + index in self._instances else []
         if attr is None:  # a whole resource (a splat): the ids of all its instances; one instance: its id
             return refs if not index else (refs[0] if len(refs) == 1 else Unknown(f"{reference} is not planned"))
+        if attr == "default_network_acl_id" and len(refs) == 1 and refs[0].kind == "vpc":
+            return EntityRef("nacl", default_acl_key(refs[0].key), f"default network ACL of {refs[0].label}")
         if attr != "id" or len(refs) != 1:
             return Unknown(f"{reference} is not an identity")
         return refs[0]
