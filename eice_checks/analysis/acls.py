@@ -166,6 +166,8 @@ def acl_paths(analysis: "Analysis", path: "Path") -> list[AclPath]:
     none when the endpoint's subnet, mode or address family leave them unknown (IPv4 endpoints only:
     which family a dualstack endpoint uses is not judged)."""
     endpoint, model = path.endpoint, analysis.model
+    if not model.acls_declared:
+        return []  # every subnet uses its VPC's default ACL as AWS creates it: all traffic allowed
     mode = analysis.mode(endpoint)
     subnet = model.subnets.get(endpoint.subnet) if isinstance(endpoint.subnet, str) else None
     if subnet is None or mode is None or endpoint.ip_address_type != "ipv4" or not path.target.subnets_complete:

@@ -156,6 +156,10 @@ class AclCollector:
     def finish(self, handed_out: set[str]) -> None:
         """``handed_out``: keys given to code the scan does not read (entries may be added there)."""
         acls = self.model.network_acls
+        self.model.acls_declared = bool(acls or self._entries or self._associations or self._unread_scopes
+                                        or self._any_vpc_unsure)
+        if not self.model.acls_declared:
+            return  # every subnet uses its VPC's default ACL as AWS creates it
         for key, entry in self._entries:
             acl = acls.get(key)
             if acl is None and key.endswith("#default-network-acl"):

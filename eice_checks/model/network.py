@@ -218,4 +218,5 @@ class Model:
     targets: list[Target] = field(default_factory=list)
     network_acls: dict[str, Any] = field(default_factory=dict)  # key -> acls.NetworkAcl
     subnet_acls: dict[str, Any] = field(default_factory=dict)  # subnet key -> acls.AclChoice
+    acls_declared: bool = False  # the scan declares an ACL, entry or association (else every one is AWS's default)
     suppressions: list[Any] = field(default_factory=list)  # suppressions.Suppression, as the sources write them
