@@ -82,8 +82,7 @@ def acl_entry(rule_number: Any, egress: Any, action: Any, protocol: Any, from_po
     name = normalize_protocol(protocol)
     if name in ("udp", "icmp", "icmpv6"):
         name = "other"  # (for a TCP connection, any protocol but TCP and "all" is another)
-    number = rule_number if isinstance(rule_number, int) and not isinstance(rule_number, bool) else (
-        int(rule_number) if isinstance(rule_number, str) and rule_number.strip().isdigit() else None)
+    number = _rule_number(rule_number)
     actions = {"allow": True, "deny": False}
     allow = actions.get(action.strip().lower()) if isinstance(action, str) else None
     flag = egress if isinstance(egress, bool) else {"true": True, "false": False}.get(str(egress).lower())
@@ -91,6 +90,17 @@ def acl_entry(rule_number: Any, egress: Any, action: Any, protocol: Any, from_po
         return None  # inbound or outbound: not known
     return AclEntry(number, flag, allow, name, normalize_ports(name, from_port, to_port), parse_cidr(cidr),
                     location, origin)
+
+
+def _rule_number(value: Any) -> Optional[int]:
+    """An entry's number as written (Terraform's list(map(string)) variables make it text)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value) < 20:
+        return int(value)
+    return None
 
 
 def default_acl_key(vpc_key: str) -> str:
