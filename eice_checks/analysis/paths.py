@@ -18,6 +18,7 @@ from ..model.network import Endpoint, Model, Peer, SecurityGroup, SgList, SgRule
 
 Tri = Optional[bool]
 PORT_NAMES = {22: "SSH", 3389: "RDP"}
+_UNSEEN = object()
 _CATCH_ALL_SPAN = 60000  # a TCP range this wide (0-65535, 1-65535, 1024-65535) opens everything, not admin ports
 
 
@@ -74,6 +75,8 @@ class Analysis:
         self.model = model
         self.admin_ports = admin_ports
         self._endpoints_per_scope = Counter(e.scope for e in model.endpoints)
+        self._complete_groups: dict[tuple[str, ...], Optional[list[SecurityGroup]]] = {}
+        self._known_groups: dict[tuple[str, ...], list[SecurityGroup]] = {}
 
     # -- entities -------------------------------------------------------------------------------
     def active_endpoints(self) -> list[Endpoint]:
@@ -83,10 +86,12 @@ class Analysis:
 
     def groups(self, keys: tuple[str, ...]) -> Optional[list[SecurityGroup]]:
         """The declared groups behind ``keys``; None when any is outside the scan or not fully read."""
-        found = [self.model.security_groups.get(k) for k in keys]
-        if not keys or any(g is None or not g.complete for g in found):
-            return None
-        return found  # type: ignore[return-value]
+        known = self._complete_groups.get(keys, _UNSEEN)
+        if known is _UNSEEN:
+            found = [self.model.security_groups.get(k) for k in keys]
+            known = None if not keys or any(g is None or not g.complete for g in found) else found
+            self._complete_groups[keys] = known  # (asked for every path and port: the model is built)
+        return known  # type: ignore[return-value]
 
     def rules(self, keys: tuple[str, ...], direction: str) -> Optional[list[SgRule]]:
         groups = self.groups(keys)
@@ -151,7 +156,11 @@ class Analysis:
         return None
 
     def groups_known(self, keys: tuple[str, ...]) -> list[SecurityGroup]:
-        return [g for g in (self.model.security_groups.get(k) for k in keys) if g is not None]
+        known = self._known_groups.get(keys)
+        if known is None:
+            known = self._known_groups[keys] = [g for g in (self.model.security_groups.get(k) for k in keys)
+                                                if g is not None]
+        return known
 
     def admin_ingress_purpose(self, rule: SgRule, endpoint: Endpoint, target_public_ip: Optional[bool]) -> Optional[str]:
         """None when an ingress rule that lets an admin port in is evidently meant for ``endpoint``:

@@ -1,7 +1,6 @@
 """The syntax tree of an HCL2 native-syntax expression, and the error raised for bad syntax."""
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
 from typing import Any
 
 # Parsing recurses once per nesting level (about eight Python frames), evaluation once per level of
@@ -22,141 +21,242 @@ class HclExpressionError(Exception):
         self.offset = offset
 
 
-# Syntax tree. ``offset`` is where the node's source text starts.
+# Syntax tree. ``offset`` is where the node's source text starts. Plain classes with slots rather
+# than dataclasses: the tree is built once per distinct text, but these classes are made at every
+# start of a scan that reads Terraform, where dataclasses cost some 5 ms.
 
 
-@dataclass(slots=True)
 class Expr:
-    offset: int
+    __slots__ = ("offset",)
+    FIELDS: tuple[str, ...] = ("offset",)  # in constructor order
+    CHILDREN: tuple[str, ...] = ()  # the fields that hold sub-expressions (nodes, lists, pairs)
+
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and all(getattr(self, f) == getattr(other, f) for f in self.FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]  # (mutable, compared by value)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{f}={getattr(self, f)!r}' for f in self.FIELDS)})"
 
 
-@dataclass(slots=True)
 class Literal(Expr):
-    value: Any
+    __slots__ = ("value",)
+    FIELDS = ("offset", "value")
+    CHILDREN = ()
+
+    def __init__(self, offset: int, value: Any) -> None:
+        self.offset = offset
+        self.value = value
 
 
-@dataclass(slots=True)
 class Template(Expr):
-    parts: list[Expr]  # Literal strings, interpolated expressions, TemplateIf and TemplateFor
+    """Literal strings, interpolated expressions, TemplateIf and TemplateFor."""
+
+    __slots__ = ("parts",)
+    FIELDS = ("offset", "parts")
+    CHILDREN = ("parts",)
+
+    def __init__(self, offset: int, parts: list[Expr]) -> None:
+        self.offset = offset
+        self.parts = parts
 
 
-@dataclass(slots=True)
 class TemplateWrap(Expr):
     """A template that is exactly one interpolation: its value passes through unconverted."""
 
-    expr: Expr
+    __slots__ = ("expr",)
+    FIELDS = ("offset", "expr")
+    CHILDREN = ("expr",)
+
+    def __init__(self, offset: int, expr: Expr) -> None:
+        self.offset = offset
+        self.expr = expr
 
 
-@dataclass(slots=True)
 class TemplateIf(Expr):
-    condition: Expr
-    then: list[Expr]
-    otherwise: list[Expr]
+    __slots__ = ("condition", "then", "otherwise")
+    FIELDS = ("offset", "condition", "then", "otherwise")
+    CHILDREN = ("condition", "then", "otherwise")
+
+    def __init__(self, offset: int, condition: Expr, then: list[Expr], otherwise: list[Expr]) -> None:
+        self.offset = offset
+        self.condition = condition
+        self.then = then
+        self.otherwise = otherwise
 
 
-@dataclass(slots=True)
 class TemplateFor(Expr):
-    key_var: str | None
-    value_var: str
-    collection: Expr
-    body: list[Expr]
+    __slots__ = ("key_var", "value_var", "collection", "body")
+    FIELDS = ("offset", "key_var", "value_var", "collection", "body")
+    CHILDREN = ("collection", "body")
+
+    def __init__(self, offset: int, key_var: str | None, value_var: str, collection: Expr, body: list[Expr]) -> None:
+        self.offset = offset
+        self.key_var = key_var
+        self.value_var = value_var
+        self.collection = collection
+        self.body = body
 
 
-@dataclass(slots=True)
 class Variable(Expr):
-    name: str
+    __slots__ = ("name",)
+    FIELDS = ("offset", "name")
+    CHILDREN = ()
+
+    def __init__(self, offset: int, name: str) -> None:
+        self.offset = offset
+        self.name = name
 
 
-@dataclass(slots=True)
 class GetAttr(Expr):
-    obj: Expr
-    name: str
+    __slots__ = ("obj", "name")
+    FIELDS = ("offset", "obj", "name")
+    CHILDREN = ("obj",)
+
+    def __init__(self, offset: int, obj: Expr, name: str) -> None:
+        self.offset = offset
+        self.obj = obj
+        self.name = name
 
 
-@dataclass(slots=True)
 class Index(Expr):
-    obj: Expr
-    key: Expr
+    __slots__ = ("obj", "key")
+    FIELDS = ("offset", "obj", "key")
+    CHILDREN = ("obj", "key")
+
+    def __init__(self, offset: int, obj: Expr, key: Expr) -> None:
+        self.offset = offset
+        self.obj = obj
+        self.key = key
 
 
-@dataclass(slots=True)
 class Splat(Expr):
     """``source[*]<each>``: ``each`` is evaluated once per element, bound to SplatItem(slot)."""
 
-    source: Expr
-    each: Expr
-    slot: int
+    __slots__ = ("source", "each", "slot")
+    FIELDS = ("offset", "source", "each", "slot")
+    CHILDREN = ("source", "each")
+
+    def __init__(self, offset: int, source: Expr, each: Expr, slot: int) -> None:
+        self.offset = offset
+        self.source = source
+        self.each = each
+        self.slot = slot
 
 
-@dataclass(slots=True)
 class SplatItem(Expr):
-    slot: int
+    __slots__ = ("slot",)
+    FIELDS = ("offset", "slot")
+    CHILDREN = ()
+
+    def __init__(self, offset: int, slot: int) -> None:
+        self.offset = offset
+        self.slot = slot
 
 
-@dataclass(slots=True)
 class TupleExpr(Expr):
-    items: list[Expr]
+    __slots__ = ("items",)
+    FIELDS = ("offset", "items")
+    CHILDREN = ("items",)
+
+    def __init__(self, offset: int, items: list[Expr]) -> None:
+        self.offset = offset
+        self.items = items
 
 
-@dataclass(slots=True)
 class ObjectExpr(Expr):
-    items: list[tuple[Expr, Expr]]
+    __slots__ = ("items",)
+    FIELDS = ("offset", "items")
+    CHILDREN = ("items",)
+
+    def __init__(self, offset: int, items: list[tuple[Expr, Expr]]) -> None:
+        self.offset = offset
+        self.items = items
 
 
-@dataclass(slots=True)
 class FunctionCall(Expr):
-    name: str
-    args: list[Expr]
-    expand_final: bool
+    __slots__ = ("name", "args", "expand_final")
+    FIELDS = ("offset", "name", "args", "expand_final")
+    CHILDREN = ("args",)
+
+    def __init__(self, offset: int, name: str, args: list[Expr], expand_final: bool) -> None:
+        self.offset = offset
+        self.name = name
+        self.args = args
+        self.expand_final = expand_final
 
 
-@dataclass(slots=True)
 class Unary(Expr):
-    op: str
-    operand: Expr
+    __slots__ = ("op", "operand")
+    FIELDS = ("offset", "op", "operand")
+    CHILDREN = ("operand",)
+
+    def __init__(self, offset: int, op: str, operand: Expr) -> None:
+        self.offset = offset
+        self.op = op
+        self.operand = operand
 
 
-@dataclass(slots=True)
 class Binary(Expr):
-    op: str
-    left: Expr
-    right: Expr
+    __slots__ = ("op", "left", "right")
+    FIELDS = ("offset", "op", "left", "right")
+    CHILDREN = ("left", "right")
+
+    def __init__(self, offset: int, op: str, left: Expr, right: Expr) -> None:
+        self.offset = offset
+        self.op = op
+        self.left = left
+        self.right = right
 
 
-@dataclass(slots=True)
 class Conditional(Expr):
-    condition: Expr
-    if_true: Expr
-    if_false: Expr
+    __slots__ = ("condition", "if_true", "if_false")
+    FIELDS = ("offset", "condition", "if_true", "if_false")
+    CHILDREN = ("condition", "if_true", "if_false")
+
+    def __init__(self, offset: int, condition: Expr, if_true: Expr, if_false: Expr) -> None:
+        self.offset = offset
+        self.condition = condition
+        self.if_true = if_true
+        self.if_false = if_false
 
 
-@dataclass(slots=True)
 class ForExpr(Expr):
-    key_var: str | None
-    value_var: str
-    collection: Expr
-    key: Expr | None  # None for the tuple form [for ...]
-    value: Expr
-    condition: Expr | None
-    group: bool
+    """``key`` is None for the tuple form ``[for ...]``."""
+
+    __slots__ = ("key_var", "value_var", "collection", "key", "value", "condition", "group")
+    FIELDS = ("offset", "key_var", "value_var", "collection", "key", "value", "condition", "group")
+    CHILDREN = ("collection", "key", "value", "condition")
+
+    def __init__(self, offset: int, key_var: str | None, value_var: str, collection: Expr, key: Expr | None, value: Expr, condition: Expr | None, group: bool) -> None:
+        self.offset = offset
+        self.key_var = key_var
+        self.value_var = value_var
+        self.collection = collection
+        self.key = key
+        self.value = value
+        self.condition = condition
+        self.group = group
 
 
-@dataclass(slots=True)
 class Parens(Expr):
-    expr: Expr
+    __slots__ = ("expr",)
+    FIELDS = ("offset", "expr")
+    CHILDREN = ("expr",)
 
-
-
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+    def __init__(self, offset: int, expr: Expr) -> None:
+        self.offset = offset
+        self.expr = expr
 
 
 def children(node: Expr) -> list[Expr]:
     """Direct sub-expressions in source order (fields hold nodes, lists of nodes or key/value pairs)."""
-    names = _CHILD_FIELDS.get(type(node))
-    if names is None:  # the fields declared to hold expressions (``Literal.value`` holds a value)
-        names = _CHILD_FIELDS[type(node)] = tuple(f.name for f in fields(node) if "Expr" in str(f.type))
     found: list[Expr] = []
-    for name in names:
+    for name in node.CHILDREN:
         value = getattr(node, name)
         if isinstance(value, Expr):
             found.append(value)
