@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 from typing import Iterable, Optional, Union
 
 Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
@@ -25,8 +26,15 @@ def parse_cidr(text: object) -> Optional[Network]:
     """A network from CIDR text; host bits are tolerated as AWS does not accept them but users write them."""
     if not isinstance(text, str):
         return None
+    text = text.strip()
+    return _parsed_cidr(text) if len(text) < 100 else None  # (no CIDR is longer; the cache stays small)
+
+
+@lru_cache(maxsize=4096)
+def _parsed_cidr(text: str) -> Optional[Network]:
+    """(The same few ranges are written again and again: 0.0.0.0/0, the VPC's, the subnets'.)"""
     try:
-        return ipaddress.ip_network(text.strip(), strict=False)
+        return ipaddress.ip_network(text, strict=False)
     except ValueError:
         return None
 

@@ -51,10 +51,10 @@ class Resource:
     file: str
     line: int
     column: int = 0
+    address: str = field(init=False, compare=False)  # "aws_instance.app": asked for at every step
 
-    @property
-    def address(self) -> str:
-        return f"{self.type}.{self.name}"
+    def __post_init__(self) -> None:
+        self.address = f"{self.type}.{self.name}"
 
 
 @dataclass
