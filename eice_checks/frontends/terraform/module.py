@@ -20,8 +20,8 @@ from functools import lru_cache, partial
 from typing import Any, Callable, Iterator, Optional, Union
 
 from ...limits import (
-    ATTRIBUTE_STEPS, LONG_STRING, MAX_INSTANCES, MAX_MODULE_DEPTH, MAX_NUMBER_BITS, STEPS_PER_CHARACTER, Budget,
-    OverLimit, Where, check,
+    ATTRIBUTE_STEPS, LONG_STRING, MAX_INSTANCES, MAX_MODULE_DEPTH, MAX_NUMBER_BITS, READ_STEPS, STEPS_PER_CHARACTER,
+    Budget, OverLimit, Where, check,
 )
 from ...model.acls import default_acl_key
 from ...model.network import default_sg_key
@@ -216,6 +216,7 @@ class Bindings:
 
 NO_BINDINGS = Bindings()
 _MISSING = object()
+_ONE_ELEMENT = {EntityRef, Unknown, int, float, bool, type(None)}  # what Budget.work counts as one element
 
 
 @dataclass
@@ -383,7 +384,12 @@ class ModuleInstance:
     def read(self, attribute: Attribute, bindings: Bindings = NO_BINDINGS) -> Any:
         """A value the model builder reads: evaluated, and the walk through it charged, as one value
         (a local of a hundred thousand CIDRs) may be read by each of ten thousand instances."""
-        return self.loader.budget.paid(self.evaluate(attribute, bindings), self.source.where, attribute)
+        value = self.evaluate(attribute, bindings)
+        budget = self.loader.budget
+        if type(value) in _ONE_ELEMENT and budget.steps >= READ_STEPS:  # (most reads: Budget.paid, inline)
+            budget.steps -= READ_STEPS
+            return value
+        return budget.paid(value, self.source.where, attribute)
 
     def local(self, name: str) -> Any:
         attribute = self.source.locals.get(name)
