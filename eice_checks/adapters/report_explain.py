@@ -70,9 +70,8 @@ def leg_text(leg: Leg) -> str:
 
 def acl_leg_text(leg: AclLeg) -> str:
     """One network-ACL crossing: where, which packets, and the entry that decides."""
-    direction, side = ("outbound", "to") if leg.egress else ("inbound", "from")
     acl = leg.acl.described if leg.acl is not None else "its network ACL (not known)"
-    head = f"{leg.name}, {acl} of {leg.subnet.name}: {direction} {leg.describe_ports()} {side} {leg.peer}"
+    head = f"{leg.name}, {acl} of {leg.subnet.name}: {leg.describe_packets()}"
     if leg.allowed is None:
         return f"{head}: not known"
     verdict = "allowed" if leg.allowed else "refused"

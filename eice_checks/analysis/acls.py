@@ -64,6 +64,11 @@ class AclLeg:
         low, high = self.ports
         return f"TCP {low}" if low == high else f"TCP {low}-{high}"
 
+    def describe_packets(self) -> str:
+        """E.g. "outbound TCP 1024-65535 to 10.0.0.0/24"."""
+        direction, side = ("outbound", "to") if self.egress else ("inbound", "from")
+        return f"{direction} {self.describe_ports()} {side} {self.peer}"
+
 
 def _relation(entry: AclEntry, ports: tuple[int, int], peer: Addresses) -> Optional[str]:
     """"all" when ``entry`` matches every packet of the set, "none" when it matches none, None when

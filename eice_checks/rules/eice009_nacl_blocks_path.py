@@ -25,7 +25,7 @@ def check(analysis: Analysis) -> Iterator[Finding]:
             where.file, where.line, RULE.id, target.address, RULE.severity,
             f"{target.address} ({target.kind}) cannot be reached through {endpoint.address} on TCP "
             f"{port_label(blocked.port)}: {acl.described} of subnet {refused.subnet.name} refuses the "
-            f"{refused.name} ({_packets(refused)}) {by}. Network ACLs are stateless: the request and its reply "
+            f"{refused.name} ({refused.describe_packets()}) {by}. Network ACLs are stateless: the request and its reply "
             f"must each be allowed in and out of both subnets; {mode_phrase(endpoint)}, so {_source(endpoint)}. "
             f"Fix: {_fix(refused)}.",
             tuple(dict.fromkeys((acl.name, *((entry.origin,) if entry is not None and not entry.implicit else ()),
@@ -40,15 +40,9 @@ def _source(endpoint: Endpoint) -> str:
     return "the traffic comes from the endpoint's network interface in its subnet"
 
 
-def _packets(leg: AclLeg) -> str:
-    direction, side = ("outbound", "to") if leg.egress else ("inbound", "from")
-    return f"{direction} {leg.describe_ports()} {side} {leg.peer}"
-
-
 def _fix(leg: AclLeg) -> str:
     direction, side = ("outbound", "to") if leg.egress else ("inbound", "from")
-    low, high = leg.ports
-    ports = f"TCP {low}" if low == high else f"TCP {low}-{high}"
+    ports = leg.describe_ports()
     reply = " (replies go to the ephemeral port the connection came from)" if leg.ports == EPHEMERAL_PORTS else ""
     before = f", numbered below {leg.entry.rule_number}" if leg.entry is not None and leg.entry.allow is False else ""
     acl = leg.acl.described if leg.acl is not None else "the subnet's network ACL"

@@ -63,18 +63,7 @@ def test_a_cloudformation_scan_leaves_no_reference_cycles_behind():
     """Each template's resolver and builder are freed by reference counting once it is built: a
     cycle through the shared exports held every template's values until a full collection (the
     peak memory of a large scan)."""
-    folders = [str(FIXTURES / "resolve" / name) for name in ("cloudformation", "cfn_joined_list_exports")]
-    gc.collect()
-    gc.disable()
-    try:
-        report = run(folders, Config())
-        gc.set_debug(gc.DEBUG_SAVEALL)
-        gc.collect()
-        left = {type(o).__name__ for o in gc.garbage}
-    finally:
-        gc.set_debug(0)
-        gc.garbage.clear()
-        gc.enable()
+    report, left = _scan_and_collect("cloudformation", "cfn_joined_list_exports")
     assert report.findings
     assert not left & {"Resolver", "Exports", "TemplateBuilder", "Budget"}, left
 
@@ -83,7 +72,15 @@ def test_a_terraform_scan_leaves_no_module_tree_behind():
     """A module tree is cyclic while it is evaluated (instances, their values and their children
     name each other); once built it is released, and reference counting frees it: a young
     collection walking the trees was up to a tenth of a scan."""
-    folders = [str(FIXTURES / "resolve" / name) for name in ("terraform_modules", "remote_module_findings", "tf_asg_mixed_instances_policy")]
+    report, left = _scan_and_collect("terraform_modules", "remote_module_findings", "tf_asg_mixed_instances_policy")
+    assert report.findings
+    assert not left & {"ModuleInstance", "ResourceInstance", "ModuleLoader", "Budget", "_Env"}, left
+
+
+def _scan_and_collect(*names: str):
+    """The report of a scan of ``tests/fixtures/resolve/<name>`` folders, and the type names of what
+    it left in reference cycles (found by a full collection after it, with the collector off during it)."""
+    folders = [str(FIXTURES / "resolve" / name) for name in names]
     gc.collect()
     gc.disable()
     try:
@@ -95,5 +92,4 @@ def test_a_terraform_scan_leaves_no_module_tree_behind():
         gc.set_debug(0)
         gc.garbage.clear()
         gc.enable()
-    assert report.findings
-    assert not left & {"ModuleInstance", "ResourceInstance", "ModuleLoader", "Budget", "_Env"}, left
+    return report, left
