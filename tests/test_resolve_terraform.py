@@ -398,3 +398,16 @@ def test_instances_collapse_per_configuration_when_another_holds_the_same_addres
     assert found(report) == {
         ("EICE003", "terraform_modules/modules/app/main.tf", 29, "module.app.aws_instance.this"),
         ("EICE003", "real_plan/modules/app/main.tf", 21, "module.app.aws_instance.this")}
+
+
+def test_a_dynamic_block_over_a_set_of_group_references():
+    # each element of the set is a reference (not a string): bound as egress.value, one rule each
+    folder = RESOLVE / "tf_dynamic_over_group_ids"
+    report = scan(folder)
+    assert report.errors == []
+    assert found(report) == {("EICE001", "main.tf", 52, "aws_ec2_instance_connect_endpoint.this")}
+    assert {(r, f, line) for r, f, line, _ in found(report)} == expected_markers(folder)
+    (finding,) = report.findings
+    assert "cannot reach aws_instance.fail_db" in finding.message
+    (group,) = [g for g in report.scanned.model.security_groups.values() if g.name == "aws_security_group.eice"]
+    assert [r.peer.label for r in group.egress] == ["aws_security_group.web"]

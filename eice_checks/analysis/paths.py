@@ -218,11 +218,11 @@ class Analysis:
     def _path(self, endpoint: Endpoint, target: Target, reason: str) -> Path:
         path = Path(endpoint, target, reason)
         mode = self.mode(endpoint)
+        egress_known, ingress_known = self.fully_known(endpoint.security_groups), self.fully_known(target.security_groups)
         for port in self.admin_ports:
-            path.egress[port], path.egress_rule[port] = self.leg(
-                self.egress_matches(endpoint, target, port), self.fully_known(endpoint.security_groups))
+            path.egress[port], path.egress_rule[port] = self.leg(self.egress_matches(endpoint, target, port), egress_known)
             path.ingress[port], path.ingress_rule[port] = self.leg(
-                self.ingress_matches(endpoint, target, port, mode), self.fully_known(target.security_groups))
+                self.ingress_matches(endpoint, target, port, mode), ingress_known)
         return path
 
     @staticmethod

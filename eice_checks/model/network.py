@@ -15,6 +15,11 @@ from .addresses import Network, parse_cidr
 from .values import Unknown, shown
 
 TOOLS = ("cloudformation", "terraform")
+
+# _FAST_INIT: a frozen dataclass's own __init__ sets each field through object.__setattr__; the
+# small value classes a scan makes by the ten thousand (a Location per attribute, a rule per
+# peer) write their instance dict directly instead, at half the cost. @dataclass keeps an
+# __init__ the class defines; its fields (eq, hash, order, repr) are the dataclass's as before.
 ALL_PORTS = (0, 65535)
 
 
@@ -23,6 +28,10 @@ class Location:
     file: str
     line: int
     column: int = field(default=0, compare=False)  # 1-based, in characters; 0 when not known
+
+    def __init__(self, file: str, line: int, column: int = 0) -> None:
+        fields = self.__dict__  # (see _FAST_INIT)
+        fields["file"], fields["line"], fields["column"] = file, line, column
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,12 @@ class Peer:
     sg: Optional[str] = None  # key of the referenced security group
     # key of the referenced prefix list; ModelBuilder.finish turns one the scan fully knows into its CIDRs
     prefix_list: Optional[str] = None
+
+    def __init__(self, kind: str, label: str, cidr: Optional[Network] = None, sg: Optional[str] = None,
+                 prefix_list: Optional[str] = None) -> None:
+        fields = self.__dict__  # (see _FAST_INIT)
+        fields["kind"], fields["label"], fields["cidr"], fields["sg"], fields["prefix_list"] = \
+            kind, label, cidr, sg, prefix_list
 
     @staticmethod
     def of_cidr(text: object, label: str = "") -> "Peer":
@@ -61,6 +76,12 @@ class SgRule:
     location: Location
     origin: str  # the resource that declares the rule
     implicit: bool = False  # added by the platform (CloudFormation's default egress), not written
+
+    def __init__(self, direction: str, protocol: Optional[str], ports: Optional[tuple[int, int]], peer: Peer,
+                 location: Location, origin: str, implicit: bool = False) -> None:
+        fields = self.__dict__  # (see _FAST_INIT)
+        fields["direction"], fields["protocol"], fields["ports"], fields["peer"] = direction, protocol, ports, peer
+        fields["location"], fields["origin"], fields["implicit"] = location, origin, implicit
 
     def allows_tcp(self, port: int) -> Optional[bool]:
         """Whether this rule lets TCP traffic on ``port`` through, ignoring the peer."""

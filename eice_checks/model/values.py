@@ -20,6 +20,10 @@ class Unknown:
     # only its content is unknown. False when it may as well be absent (a variable, a condition).
     computed: bool = False
 
+    def __init__(self, reason: str = "unresolved", computed: bool = False) -> None:
+        fields = self.__dict__  # (see eice_checks.model.network._FAST_INIT)
+        fields["reason"], fields["computed"] = reason, computed
+
 
 @dataclass(frozen=True)
 class EntityRef:
@@ -32,6 +36,10 @@ class EntityRef:
     kind: str
     key: str
     label: str = field(default="", compare=False)  # how messages name it, e.g. "aws_security_group.eice"
+
+    def __init__(self, kind: str, key: str, label: str = "") -> None:
+        fields = self.__dict__  # (see eice_checks.model.network._FAST_INIT)
+        fields["kind"], fields["key"], fields["label"] = kind, key, label
 
 
 # Python refuses str() of an integer past 4300 digits (sys.set_int_max_str_digits), in the middle of

@@ -1,7 +1,6 @@
 """Terraform module instances -> the network model, one resource instance at a time."""
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Callable, Iterator, Optional
 
@@ -143,7 +142,7 @@ class ModuleBuilder(AclBuilder):
         if pairs is None or len(contents) != 1:
             return None
         base = bindings or r.bindings
-        return [(contents[0].body, base.bind(iterator, {"key": item_key, "value": item_value}, json.dumps(item_key)))
+        return [(contents[0].body, base.bind(iterator, {"key": item_key, "value": item_value}, repr(item_key)))
                 for item_key, item_value in pairs]
 
     def _tagged(self, r: ResourceInstance) -> Optional[bool]:

@@ -211,6 +211,8 @@ class Bindings:
     token: str = ""  # identifies the binding set in the evaluation cache
 
     def bind(self, name: str, value: Any, token: str) -> "Bindings":
+        """``token`` tells this value from the others ``name`` is bound to (an index, a key's repr:
+        whatever the element, a dynamic block over a set of group ids included)."""
         return Bindings({**self.names, name: value}, f"{self.token}|{name}={token}")
 
 
@@ -351,20 +353,21 @@ class ModuleInstance:
     def evaluate(self, attribute: Attribute, bindings: Bindings = NO_BINDINGS) -> Any:
         """Evaluate once per attribute and binding set (so a chain of references costs each link
         once); a reference cycle, or references nested too deep, yield Unknown with a note."""
+        token = bindings.token
+        cache = self._cache.get(token)  # (by binding set, then by attribute: no key objects to keep)
+        if cache is not None:
+            cached = cache.get(id(attribute), _MISSING)
+            if cached is not _MISSING:
+                return cached
         expr = parsed(attribute.source)
         budget = self.loader.budget
         if type(expr) is Literal and _is_small_scalar(expr.value):  # from_port = 22: nothing to follow
             budget.step(ATTRIBUTE_STEPS)
             return expr.value
-        token = bindings.token
-        cache = self._cache.get(token)  # (by binding set, then by attribute: no key objects to keep)
         if cache is None:
             cache = self._cache[token] = {}
             self._environments[token] = environment(_Scope(self, bindings), budget)
-        cached = cache.get(id(attribute), _MISSING)
-        if cached is not _MISSING:
-            return cached
-        marker = (id(attribute), bindings.token)
+        marker = (id(attribute), token)
         if marker in self._active:
             budget.note("its value depends on itself (a reference cycle); unknown", self.source.where(attribute))
             return Unknown("reference cycle")
@@ -464,7 +467,7 @@ class ModuleInstance:
             if pairs is None:
                 return items if is_unknown(items) else Unknown("for_each is not a map or set of strings")
             over = self._afford("for_each", len(pairs), self.source.where(body.attributes["for_each"]))
-            return over or [(f'["{k}"]', NO_BINDINGS.bind("each", {"key": k, "value": v}, json.dumps(k)))
+            return over or [(f'["{k}"]', NO_BINDINGS.bind("each", {"key": k, "value": v}, repr(k)))
                             for k, v in pairs]
         return (counted and self._afford("a single instance", 1, where)) or [("", NO_BINDINGS)]
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal
 from typing import Any, Iterable, Iterator
 
 from eice_checks.model.values import EntityRef, Unknown
@@ -122,6 +121,8 @@ def _format_number(number: int | float) -> str:
     if number.is_integer():
         return str(int(number))
     # 15 significant digits hide binary rounding noise (0.1 + 0.2 renders "0.3"), no exponent
+    from decimal import Decimal  # (imported here: a fraction rendered as text is rare)
+
     return format(Decimal(format(number, ".15g")), "f")
 
 
