@@ -240,7 +240,9 @@ class Budget:
         for ``steps``. Raises OverLimit past a limit: the caller notes it at that place."""
         if self.depth >= MAX_NESTING:
             raise OverLimit(f"{self._nested} nested {self.depth + 1} deep", MAX_NESTING, "levels")
-        self.step(steps)
+        self.steps -= steps  # (step, inline: this runs for every attribute evaluated)
+        if self.steps < 0:
+            self.step(0)
         self.depth += 1
         self._where.append((describe, key))
 
@@ -283,11 +285,21 @@ class Tally:
         self.depth = 1
 
     def add(self, value: Any, key: str = "") -> Any:
-        elements, characters, depth = self.budget.size(value)
-        self.elements += elements
-        self.characters += characters + len(key)
-        self.depth = max(self.depth, depth + 1)
-        self.budget.check_size(self.elements, self.characters, self.depth)
+        kind = type(value)  # (scalars and references told apart inline: most elements are)
+        if kind is str:
+            self.elements += 1
+            self.characters += len(value) + len(key)
+        elif kind is list or kind is dict or isinstance(value, (list, dict)):
+            elements, characters, depth = self.budget.size(value)
+            self.elements += elements
+            self.characters += characters + len(key)
+            if depth >= self.depth:
+                self.depth = depth + 1
+        else:
+            self.elements += 1
+            self.characters += len(key) + (len(value) if isinstance(value, str) else 0)
+        if self.elements > MAX_ELEMENTS or self.characters > MAX_CHARACTERS or self.depth > MAX_NESTING:
+            self.budget.check_size(self.elements, self.characters, self.depth)
         return value
 
 

@@ -362,7 +362,9 @@ class ModuleInstance:
         expr = parsed(attribute.source)
         budget = self.loader.budget
         if type(expr) is Literal and _is_small_scalar(expr.value):  # from_port = 22: nothing to follow
-            budget.step(ATTRIBUTE_STEPS)
+            budget.steps -= ATTRIBUTE_STEPS  # (Budget.step, inline)
+            if budget.steps < 0:
+                budget.step(0)
             return expr.value
         if cache is None:
             cache = self._cache[token] = {}
