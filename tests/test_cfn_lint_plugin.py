@@ -580,6 +580,23 @@ def test_a_template_nested_too_deeply_or_referring_to_itself_is_one_problem():
             ("internal", "eice-checks: the template is nested too deeply to analyse")]
 
 
+def test_a_number_the_loader_would_refuse_is_one_problem_not_an_internal_error():
+    # found by the fuzzer through cfn-lint: YAML's 0b11...1 of 20,000 digits, which cfn-lint decodes
+    # to an int that Python cannot print (our own loader refuses the literal's length)
+    from types import SimpleNamespace
+
+    from eice_checks.adapters.cfn_lint import planned_matches
+
+    def template(subnet: object) -> dict:
+        return {"Resources": {"App": {"Type": "AWS::EC2::Instance", "Properties": {"SubnetId": subnet}}}}
+
+    for huge in (int("1" * 20_000, 2), -(10 ** 1000), [10 ** 1000]):
+        planned = planned_matches(SimpleNamespace(template=template(huge), filename="t.yaml"))
+        assert [(p.kind, p.message) for p in planned] == [
+            ("internal", "eice-checks: the template holds a number of more than 1000 digits, which is not analysed")]
+    assert planned_matches(SimpleNamespace(template=template(10 ** 999), filename="t.yaml")) == []
+
+
 def test_a_template_cloudformation_refuses_is_left_to_cfn_lints_own_rules(in_process):
     # tests/fixtures/hosts: found by the fuzzer through cfn-lint (tests/fuzz/hosts.py)
     path = "tests/fixtures/hosts/cfn_resource_without_type/template.yaml"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bounded import VALID_TF, beside_valid, expected, notes, scan_bounded, valid_findings
 from eice_checks.frontends.terraform.hcl import parse_file
-from eice_checks.frontends.terraform.module import ModuleSource
+from eice_checks.frontends.terraform.source import ModuleSource
 from eice_checks.limits import MAX_NOTES, MAX_STEPS, STEPS_PER_CHARACTER
 
 OVER_INSTANCES = "is over the limit of 10000 instances; not judged"

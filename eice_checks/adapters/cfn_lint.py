@@ -29,6 +29,9 @@ TemplatePath = tuple  # a template path: keys and list indexes, as cfn-lint's Ru
 # Far beyond any template; keeps the conversion inside Python's recursion limit. cfn-lint resolves
 # YAML aliases, so a template may even refer to itself.
 _MAX_DEPTH = 128
+# The front end's loader refuses a number literal longer than MAX_NUMBER_CHARS (frontends/common.py);
+# cfn-lint converts any (YAML's 0b... and 0x... too), so one of more decimal digits is refused here.
+_DIGITS_PER_BIT = 0.30103
 _CACHE_SIZE = 4  # cfn-lint runs every rule on one template before it reads the next
 STDIN_NAME = "<stdin>"  # cfn-lint gives no file name for a template read from standard input
 
@@ -66,19 +69,21 @@ def _is_function(key: Any) -> bool:
     return isinstance(key, str) and (key == "Ref" or key.startswith("Fn::"))
 
 
-class _TooDeep(Exception):
-    pass
+class _NotAnalysed(Exception):
+    """A template the front end's loader would refuse: too deep, or a number too long."""
 
 
 def convert(node: Any) -> Converted:
     """cfn-lint's decoded template -> LineDict/LineList with lines, and the paths at each line."""
     from ..frontends.cloudformation.loader import LineDict, LineList
+    from ..frontends.common import MAX_NUMBER_CHARS
 
     converted = Converted(None)
+    max_bits = MAX_NUMBER_CHARS / _DIGITS_PER_BIT
 
     def walk(value: Any, path: TemplatePath, line: int) -> Any:
         if len(path) > _MAX_DEPTH:
-            raise _TooDeep()
+            raise _NotAnalysed("the template is nested too deeply to analyse")
         line = _line(value, line)
         if isinstance(value, dict):
             result = LineDict(line)
@@ -96,6 +101,8 @@ def convert(node: Any) -> Converted:
                     converted.places.setdefault(_line(item, line), []).append((*path, index))
                 result.append(walk(item, (*path, index), line))
             return result
+        if isinstance(value, int) and value.bit_length() > max_bits:
+            raise _NotAnalysed(f"the template holds a number of more than {MAX_NUMBER_CHARS} digits, which is not analysed")
         return _scalar(value)
 
     converted.body = walk(node, (), 1)
@@ -149,8 +156,8 @@ def _plan(cfn: Any) -> list[PlannedMatch]:
         return []
     except ConfigError as exc:
         return [PlannedMatch("config", "", (), f"eice-checks: {exc}")]
-    except _TooDeep:
-        return [PlannedMatch("internal", "", (), "eice-checks: the template is nested too deeply to analyse")]
+    except _NotAnalysed as exc:
+        return [PlannedMatch("internal", "", (), f"eice-checks: {exc}")]
     except Exception as exc:  # inside cfn-lint a bug must cost our findings on one template, never the run
         return [PlannedMatch("internal", "", (), f"eice-checks: internal error: {type(exc).__name__}: {exc}; "
                                                  "its rules report nothing on this template")]

@@ -44,7 +44,8 @@ class TerraformFrontEnd:
         """Parse the scanned module directories and build every root module with what it calls;
         ``planned`` roots are read from their plan instead (their calls still count)."""
         from .build import ModuleBuilder  # imported with the first module: start-up stays lean without .tf
-        from .module import ModuleInstance, ModuleLoader
+        from .loader import ModuleLoader
+        from .module import ModuleInstance
 
         sources = {d: self.parse_directory(d, files, count=d not in planned) for d, files in modules.items()}
         promote_survivors()  # the syntax trees live until the scan ends: not walked again (see collector)
@@ -68,7 +69,7 @@ class TerraformFrontEnd:
     def parse_directory(self, directory: str, files: Optional[list[str]] = None, count: bool = True) -> Any:
         """A directory's ModuleSource, parsed once; None when nothing in it could be read.
         ``count``: its files count as read (not for a configuration read from its plan)."""
-        from .module import ModuleSource, is_override_file
+        from .source import ModuleSource, is_override_file
 
         if directory in self._sources:
             return self._sources[directory]

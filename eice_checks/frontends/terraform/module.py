@@ -1,38 +1,34 @@
 """Terraform modules as Terraform evaluates them.
 
-``ModuleSource`` holds the declarations of one directory. ``ModuleInstance`` is that source called
-from somewhere (the root, or ``module.net``, ``module.net["a"]``): it evaluates expressions with its
-own inputs, expands ``count``/``for_each`` into resource instances (``aws_instance.app[0]``,
-``aws_instance.app["blue"]``) and instantiates the modules it calls. What cannot be evaluated
+``ModuleInstance`` is a module's source (source.py) called from somewhere (the root, or
+``module.net``, ``module.net["a"]``): it evaluates expressions with its own inputs, expands
+``count``/``for_each`` into resource instances (``aws_instance.app[0]``, ``aws_instance.app["blue"]``)
+and instantiates the modules it calls, which its loader (loader.py) finds. What cannot be evaluated
 (data sources, a count that depends on one, a remote module that was never downloaded) is Unknown.
 A module tree shares one Budget (eice_checks.limits): instances, evaluation steps, sizes of values,
-nesting; what goes over a limit is Unknown too, with a note. Module sources are read only inside the
-scan root (``ModuleLoader.root_limit``).
+nesting; what goes over a limit is Unknown too, with a note.
 """
 from __future__ import annotations
 
-import json
 import math
-import os
-import re
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import partial
 from typing import Any, Callable, Iterator, Optional, Union
 
 from ...limits import (
-    ATTRIBUTE_STEPS, LONG_STRING, MAX_INSTANCES, MAX_MODULE_DEPTH, MAX_NUMBER_BITS, READ_STEPS, STEPS_PER_CHARACTER,
-    Budget, OverLimit, Where, check,
+    ATTRIBUTE_STEPS, LONG_STRING, MAX_INSTANCES, MAX_MODULE_DEPTH, MAX_NUMBER_BITS, READ_STEPS, OverLimit, Where,
+    check,
 )
 from ...model.acls import default_acl_key
 from ...model.network import default_sg_key
 from ...model.values import EntityRef, Unknown, is_unknown
-from ..common import InputError
 from .expressions.evaluate import environment, evaluate_in, parsed
-from .expressions.references import references
 from .expressions.scope import Traversable
-from .expressions.syntax import HclExpressionError, Literal
-from .hcl import Attribute, Block, Body
-from .variables import MISSING, ValidatedVariable, VariableSpec, finish_variable, variable_spec
+from .expressions.syntax import Literal
+from .hcl import Attribute, Body
+from .loader import ModuleLoader
+from .source import ModuleCall, ModuleSource, Resource
+from .variables import MISSING, ValidatedVariable, VariableSpec, finish_variable
 
 # Resource types whose ``id`` is the identity of a modelled entity.
 ENTITY_KINDS = {
@@ -41,166 +37,6 @@ ENTITY_KINDS = {
     "aws_launch_configuration": "launch_configuration", "aws_ec2_managed_prefix_list": "prefix_list",
     "aws_instance": "instance", "aws_network_acl": "nacl",
 }
-
-
-@dataclass
-class Resource:
-    type: str
-    name: str
-    body: Body
-    file: str
-    line: int
-    column: int = 0
-    address: str = field(init=False, compare=False)  # "aws_instance.app": asked for at every step
-
-    def __post_init__(self) -> None:
-        self.address = f"{self.type}.{self.name}"
-
-
-@dataclass
-class ModuleCall:
-    name: str
-    body: Body
-    file: str
-    line: int
-
-    @property
-    def local_source(self) -> Optional[str]:
-        """The path of a local module (``source = "./..."``); None for a remote one, which only
-        ``terraform init`` brings (into .terraform/modules)."""
-        source = _literal_string(self.body.attributes.get("source"))
-        return source if source and source.startswith(("./", "../")) else None
-
-    @property
-    def absolute_source(self) -> bool:
-        """``source = "/opt/modules/x"``: a path outside the repository, never read unless downloaded."""
-        source = _literal_string(self.body.attributes.get("source"))
-        return bool(source) and (os.path.isabs(source) or re.match(r"[A-Za-z]:[\\/]", source) is not None)
-
-
-@dataclass
-class ModuleSource:
-    """The declarations of one directory of .tf files."""
-
-    directory: str
-    resources: dict[str, Resource] = field(default_factory=dict)
-    variables: dict[str, Optional[Attribute]] = field(default_factory=dict)  # name -> default
-    locals: dict[str, Attribute] = field(default_factory=dict)
-    outputs: dict[str, Attribute] = field(default_factory=dict)
-    calls: dict[str, ModuleCall] = field(default_factory=dict)
-    data: dict[str, Body] = field(default_factory=dict)  # "aws_security_group.app" -> data block body
-    set_variables: set[str] = field(default_factory=set)  # variables declared with a set(...) type
-    variable_specs: dict[str, VariableSpec] = field(default_factory=dict)  # type, nullable, validation
-    partial: bool = False  # a file of the module could not be read: absence proves nothing
-    # (file, what, body) of every declaration, indexed by attribute only for a note (see where)
-    _declared: list[tuple[str, str, Body]] = field(default_factory=list, repr=False)
-    _origins: Optional[dict[int, tuple[str, str]]] = field(default=None, repr=False)
-    _characters: Optional[int] = field(default=None, repr=False)
-    _local_references: dict[str, list[str]] = field(default_factory=dict, repr=False)
-
-    def add_file(self, path: str, body: Body) -> None:
-        """Add a file's blocks; an override file (override.tf, *_override.tf) merges into them
-        instead, as Terraform does. Add override files last."""
-        override = is_override_file(path)
-        for block in body.blocks:
-            if override:
-                self._merge_block(path, block)
-            else:
-                self._add_block(path, block)
-
-    def _merge_block(self, path: str, block: Block) -> None:
-        """Override semantics: attributes replace the original's; nested blocks replace all of the
-        original's blocks of the same type (static or dynamic)."""
-        _stamp(block.body, path)
-        self._declare(path, block)
-        if block.type == "resource" and len(block.labels) == 2:
-            original = self.resources.get(f"{block.labels[0]}.{block.labels[1]}")
-            if original is not None:
-                _merge_body(original.body, block.body)
-        elif block.type == "locals":
-            self.locals.update(block.body.attributes)
-        elif block.type == "variable" and block.labels and block.labels[0] in self.variables:
-            name = block.labels[0]
-            if "default" in block.body.attributes:
-                self.variables[name] = block.body.attributes["default"]
-            override = variable_spec(block)
-            spec = self.variable_specs.setdefault(name, VariableSpec())
-            if "type" in block.body.attributes:
-                spec.type = override.type
-            if "nullable" in block.body.attributes:
-                spec.nullable = override.nullable
-            if override.validations:
-                spec.validations = override.validations
-        elif block.type == "output" and block.labels and "value" in block.body.attributes:
-            self.outputs[block.labels[0]] = block.body.attributes["value"]
-        elif block.type == "module" and block.labels and block.labels[0] in self.calls:
-            _merge_body(self.calls[block.labels[0]].body, block.body)
-
-    def _add_block(self, path: str, block: Block) -> None:
-        self._declare(path, block)
-        if block.type == "resource" and len(block.labels) == 2:
-            resource = Resource(block.labels[0], block.labels[1], block.body, path, block.line, block.column)
-            self.resources[resource.address] = resource
-        elif block.type == "variable" and block.labels:
-            self.variables[block.labels[0]] = block.body.attributes.get("default")
-            self.variable_specs[block.labels[0]] = variable_spec(block)
-            if block.body.attributes.get("type") and block.body.attributes["type"].source.startswith("set("):
-                self.set_variables.add(block.labels[0])
-        elif block.type == "locals":
-            self.locals.update(block.body.attributes)
-        elif block.type == "output" and block.labels and "value" in block.body.attributes:
-            self.outputs[block.labels[0]] = block.body.attributes["value"]
-        elif block.type == "module" and block.labels:
-            self.calls[block.labels[0]] = ModuleCall(block.labels[0], block.body, path, block.line)
-        elif block.type == "data" and len(block.labels) == 2:
-            self.data[f"{block.labels[0]}.{block.labels[1]}"] = block.body
-
-    def is_set(self, source: str) -> bool:
-        """Whether a for_each expression is a set (each.key is then the element, not an index)."""
-        text = source.strip()
-        match = re.fullmatch(r"var\.(\w+)", text)
-        return text.startswith("toset(") or bool(match and match.group(1) in self.set_variables)
-
-    def local_sources(self) -> Iterator[str]:
-        """Directories of the other local modules this one calls (``source = "./..."``). A call of
-        itself (``source = "./"``) does not make a directory a called module: it is reported as a
-        cycle when the module is built."""
-        for call in self.calls.values():
-            if call.local_source:
-                directory = os.path.normpath(os.path.join(self.directory, call.local_source))
-                if directory != os.path.normpath(self.directory):
-                    yield directory
-
-    def local_references(self, name: str) -> list[str]:
-        """The locals that local ``name`` refers to, from its syntax (without evaluating it)."""
-        if name not in self._local_references:
-            expr = parsed(self.locals[name].source)
-            paths = [] if isinstance(expr, HclExpressionError) else references(expr)
-            named = [p[1] for p in paths if p[0] == "local" and len(p) > 1]
-            self._local_references[name] = [n for n in named if n in self.locals]
-        return self._local_references[name]
-
-    def where(self, attribute: Attribute) -> Where:
-        """(file, line, what) of an attribute for a note: what is the declaration it belongs to
-        (``aws_instance.app``, ``local.x``, ``module.net``)."""
-        if self._origins is None:
-            self._origins = _origins(self._declared)
-        file, what = self._origins.get(id(attribute), (self.directory, attribute.name))
-        return attribute.file or file, attribute.line, what
-
-    def expression_characters(self) -> int:
-        """Characters of all its expressions: what its tree's evaluation budget grows by (see MAX_STEPS)."""
-        if self._characters is None:
-            self._characters = sum(len(a.source) for _, _, body in self._declared for a in _attributes(body))
-        return self._characters
-
-    def _declare(self, path: str, block: Block) -> None:
-        labels = ".".join(block.labels)
-        prefix = {"resource": "", "data": "data.", "variable": "var.", "output": "output.", "module": "module."}
-        if block.type == "locals":
-            self._declared.append((path, "local.", block.body))
-        elif block.type in prefix and block.labels:
-            self._declared.append((path, prefix[block.type] + labels, block.body))
 
 
 @dataclass
@@ -242,77 +78,6 @@ class ResourceInstance:
     def value(self, name: str, body: Optional[Body] = None) -> Any:
         attribute = (body or self.resource.body).attributes.get(name)
         return None if attribute is None else self.module.evaluate(attribute, self.bindings)
-
-
-class ModuleLoader:
-    """Finds and parses the directories module calls point at, for one module tree (a root module
-    and what it calls), which shares one Budget; over-limit notes go to ``notes``.
-
-    ``root_limit`` is the directory module sources must stay in: the scan root, or the repository
-    that holds it. A source outside it (``../../../../etc``, an absolute path, a link out of it) is
-    not read: the module is unknown, as one that was not downloaded. By default it is the repository
-    of the root module (the nearest directory above it with ``.git``), else the current directory
-    when it holds the root module, else the root module's own directory."""
-
-    def __init__(self, parse_directory: Callable[[str], Optional[ModuleSource]], root: str,
-                 root_variables: dict[str, Any], notes: Optional[list[InputError]] = None,
-                 root_limit: Optional[str] = None, inside: Optional[Callable[[str], bool]] = None,
-                 read_text: Optional[Callable[[str], Optional[str]]] = None) -> None:
-        self.parse_directory = parse_directory
-        self._inside_scan = inside  # the scan's own test (its roots), which wins over root_limit
-        self.root = root
-        self.root_variables = root_variables
-        self.budget = Budget(notes)
-        self._given_limit = root_limit
-        self._root_limit: Optional[str] = None  # resolved when a module call first needs it
-        self._inside: dict[str, bool] = {}
-        self._downloaded = _downloaded_modules(root, self.inside, read_text or _read_small_file)
-        self._granted: set[str] = set()  # module directories whose size the budget has grown by
-
-    def grant(self, source: ModuleSource) -> None:
-        """The budget grows by each module's expressions, once per module of the tree."""
-        if source.directory not in self._granted:
-            self._granted.add(source.directory)
-            self.budget.grow(STEPS_PER_CHARACTER * source.expression_characters())
-
-    @property
-    def root_limit(self) -> str:
-        if self._root_limit is None:
-            given = self._given_limit
-            self._root_limit = os.path.realpath(given if given is not None else default_root_limit(self.root))
-        return self._root_limit
-
-    def inside(self, path: str) -> bool:
-        """Whether ``path``, links resolved, is inside the root limit (asked once per path: every
-        instance of a module call asks)."""
-        if path not in self._inside:
-            inside = self._inside_scan
-            self._inside[path] = inside(path) if inside is not None else is_inside(path, self.root_limit)
-        return self._inside[path]
-
-    def source_for(self, caller: "ModuleInstance", call: ModuleCall, key: str) -> Union[ModuleSource, Unknown]:
-        directory = self._directory(caller, call, key)
-        if is_unknown(directory):
-            return directory
-        source = self.parse_directory(directory)
-        return Unknown(f"module {call.name}: nothing could be read in {directory}") if source is None else source
-
-    def _directory(self, caller: "ModuleInstance", call: ModuleCall, key: str) -> Union[str, Unknown]:
-        if call.local_source:
-            directory = os.path.normpath(os.path.join(caller.source.directory, call.local_source))
-        elif key in self._downloaded:  # `terraform init` fetched it
-            directory = self._downloaded[key]
-        elif call.absolute_source:  # Terraform reads such a path only from the copy terraform init makes
-            return self._refused(call, "its source is an absolute path and was not downloaded; not read")
-        else:
-            return Unknown(f"module {call.name}: source not found locally (run terraform init for remote modules)")
-        if not self.inside(directory):
-            return self._refused(call, "its source is outside the scan root; not read")
-        return directory
-
-    def _refused(self, call: ModuleCall, why: str) -> Unknown:
-        self.budget.note(why, (call.file, call.line, f"module.{call.name}"))
-        return Unknown(f"module {call.name}: {why}")
 
 
 class ModuleInstance:
@@ -694,26 +459,6 @@ class ResourceValue(Traversable):
         return [self]  # x[*] on a single object is a one-element list
 
 
-def is_override_file(path: str) -> bool:
-    name = os.path.basename(path)
-    return name == "override.tf" or name.endswith("_override.tf")
-
-
-def _merge_body(original: Body, override: Body) -> None:
-    original.attributes.update(override.attributes)
-    replaced = {b.generates for b in override.blocks}
-    original.blocks[:] = [b for b in original.blocks if b.generates not in replaced] + override.blocks
-
-
-def _stamp(body: Body, path: str) -> None:
-    """Record the override file on everything it brings, so findings point into it."""
-    for attribute in body.attributes.values():
-        attribute.file = path
-    for block in body.blocks:
-        block.file = path
-        _stamp(block.body, path)
-
-
 def _resource_value(resource: Resource, instances: list[ResourceInstance]) -> Any:
     values = [ResourceValue(instance) for instance in instances]
     if "count" in resource.body.attributes:
@@ -737,89 +482,6 @@ def _for_each_pairs(items: Any) -> Optional[list[tuple[str, Any]]]:
     if isinstance(items, list) and all(isinstance(i, str) for i in items):
         return [(i, i) for i in sorted(set(items))]
     return None
-
-
-def _literal_string(attribute: Optional[Attribute]) -> Optional[str]:
-    if attribute is None:
-        return None
-    text = attribute.source.strip()
-    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' and "${" not in text else None
-
-
-def _downloaded_modules(root: str, inside: Callable[[str], bool],
-                        read_text: Callable[[str], Optional[str]]) -> dict[str, str]:
-    """Module call key -> directory, from the manifest `terraform init` writes (read as every input
-    is: a regular file inside the tree, bounded), naming directories inside the tree (others are
-    left out: never read)."""
-    manifest = os.path.join(root, ".terraform", "modules", "modules.json")
-    if not (os.path.lexists(manifest) and inside(manifest)):
-        return {}
-    text = read_text(manifest)
-    try:
-        entries = json.loads(text).get("Modules", []) if text is not None else []
-    except (ValueError, AttributeError, RecursionError):
-        return {}
-    entries = entries if isinstance(entries, list) else []
-    directories = {e["Key"]: os.path.normpath(os.path.join(root, e["Dir"])) for e in entries if isinstance(e, dict)
-                   and isinstance(e.get("Key"), str) and e["Key"] and isinstance(e.get("Dir"), str)}
-    return {key: directory for key, directory in directories.items() if inside(directory)}
-
-
-def _read_small_file(path: str) -> Optional[str]:
-    """Outside a scan (a loader built directly): the same safe reader, unconfined."""
-    from ...files import FileReader, UnreadableFile
-
-    try:
-        return FileReader(max_bytes=_MAX_MANIFEST_BYTES).read_text(path, confined=False)
-    except UnreadableFile:
-        return None
-
-
-_MAX_MANIFEST_BYTES = 16 * 1024 * 1024
-
-
-def is_inside(path: str, limit: str) -> bool:
-    """Whether ``path``, links resolved, is ``limit`` (a resolved path) or below it."""
-    try:
-        return os.path.commonpath([os.path.realpath(path), limit]) == limit
-    except ValueError:  # another drive
-        return False
-
-
-def default_root_limit(directory: str) -> str:
-    """Where module sources may be read from when the caller does not say: the repository that holds
-    ``directory``, else the current directory when it holds it, else ``directory`` itself."""
-    here = os.path.realpath(directory)
-    repository = _repository(here)
-    if repository is not None:
-        return repository
-    cwd = os.path.realpath(os.getcwd())
-    return cwd if is_inside(here, cwd) else here
-
-
-@lru_cache(maxsize=4096)
-def _repository(folder: str) -> Optional[str]:
-    """The nearest folder at or above ``folder`` (a resolved path) that holds ``.git``; asked once
-    per folder, as the root modules of a scan mostly share their parents."""
-    if os.path.exists(os.path.join(folder, ".git")):
-        return folder
-    parent = os.path.dirname(folder)
-    return None if parent == folder else _repository(parent)
-
-
-def _origins(declared: list[tuple[str, str, Body]]) -> dict[int, tuple[str, str]]:
-    """id of every attribute (nested blocks' included) -> (file, what it belongs to)."""
-    return {id(attribute): (file, what + attribute.name if what == "local." else what)
-            for file, what, body in declared for attribute in _attributes(body)}
-
-
-def _attributes(body: Body) -> Iterator[Attribute]:
-    """The attributes of a body and of the blocks nested in it, without recursion."""
-    stack = [body]
-    while stack:
-        current = stack.pop()
-        yield from current.attributes.values()
-        stack.extend(block.body for block in current.blocks)
 
 
 def _is_small_scalar(value: Any) -> bool:

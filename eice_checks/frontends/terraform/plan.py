@@ -26,9 +26,9 @@ from ...model.values import EntityRef, Unknown, is_unknown
 from ..cloudformation.loader import LineDict
 from .hcl import Attribute, Body
 from .plan_source import SourceBeside, source_beside
-from .module import (
-    ENTITY_KINDS, NO_BINDINGS, Bindings, ModuleSource, Resource, ResourceInstance, default_root_limit, is_inside,
-)
+from .loader import default_root_limit, is_inside
+from .module import ENTITY_KINDS, NO_BINDINGS, Bindings, ResourceInstance
+from .source import ModuleSource, Resource
 
 _RESOURCE_BLOCK = re.compile(r'^\s*resource\s+"([^"]+)"\s+"([^"]+)"')
 _REFERENCE = re.compile(r'^(?P<resource>[a-z][a-z0-9_]*\.[A-Za-z_][\w-]*)(?P<index>\[(?:\d+|"[^"]*")\])?\.(?P<attr>\w+)$')

@@ -32,7 +32,8 @@ class SourceBeside:
 
     def _build(self) -> dict[str, Any]:
         from . import TerraformFrontEnd, TerraformInputs
-        from .module import ModuleInstance, ModuleLoader
+        from .loader import ModuleLoader
+        from .module import ModuleInstance
 
         instances: dict[str, Any] = {}
         front = TerraformFrontEnd(lambda path, errors, confined=True: self.read_text(path), None, [],  # type: ignore[arg-type]
