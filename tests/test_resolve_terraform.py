@@ -411,3 +411,24 @@ def test_a_dynamic_block_over_a_set_of_group_references():
     assert "cannot reach aws_instance.fail_db" in finding.message
     (group,) = [g for g in report.scanned.model.security_groups.values() if g.name == "aws_security_group.eice"]
     assert [r.peer.label for r in group.egress] == ["aws_security_group.web"]
+
+
+def test_a_module_for_each_over_another_modules_outputs_is_no_cycle():
+    # module.app's for_each reads module.network's outputs: network is instantiated first, on demand
+    folder = RESOLVE / "tf_module_for_each_over_module_outputs"
+    report = scan(folder)
+    assert report.errors == []
+    assert found(report) == {("EICE002", "modules/app/main.tf", 9, 'module.app["db"].aws_instance.this')}
+    assert {(r, f, line) for r, f, line, _ in found(report)} == expected_markers(folder)
+    assert sorted(t.address for t in report.scanned.model.targets) == [
+        'module.app["db"].aws_instance.this', 'module.app["web"].aws_instance.this']
+
+
+def test_a_module_whose_for_each_reads_its_own_outputs_is_a_cycle(tmp_path):
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "main.tf").write_text('variable "n" {}\noutput "names" {\n  value = ["a", "b"]\n}\n')
+    (tmp_path / "main.tf").write_text('module "loop" {\n  source   = "./m"\n'
+                                      '  for_each = toset(module.loop["a"].names)\n  n        = each.key\n}\n')
+    report = scan(tmp_path)
+    assert [(e.file, e.line, e.message) for e in report.errors] == [
+        ("main.tf", 1, "module.loop: its count/for_each depends on the module's own outputs (a reference cycle); unknown")]

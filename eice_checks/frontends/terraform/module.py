@@ -54,6 +54,7 @@ class Bindings:
 
 NO_BINDINGS = Bindings()
 _MISSING = object()
+_INSTANTIATING: Any = object()  # a module call whose instances are being made (see ModuleInstance.child)
 _ONE_ELEMENT = {EntityRef, Unknown, int, float, bool, type(None)}  # what Budget.work counts as one element
 
 
@@ -279,10 +280,31 @@ class ModuleInstance:
 
     # -- module calls ----------------------------------------------------------------------------
     def children(self) -> dict[str, Union[list[tuple[str, Any, "ModuleInstance"]], Unknown]]:
-        """Each module call: its instances as (address, count index or each key, instance), or Unknown."""
-        if self._children is None:
-            self._children = {name: self._instantiate(call) for name, call in self.source.calls.items()}
-        return self._children
+        """Each module call, in the order they are declared: its instances as (address, count index
+        or each key, instance), or Unknown."""
+        return {name: self.child(name) for name in self.source.calls}
+
+    def child(self, name: str) -> Union[list[tuple[str, Any, "ModuleInstance"]], Unknown, None]:
+        """The instances of module call ``name`` (None when there is no such call), made once and on
+        demand: a call's count/for_each may read another call's outputs (``for_each = local.apps``,
+        a map of ``module.net.subnet_id``), which are then made first. One that reads its own
+        outputs is a cycle, which Terraform rejects."""
+        children = self._children
+        if children is None:
+            children = self._children = {}
+        instances = children.get(name)
+        if instances is _INSTANTIATING:
+            call = self.source.calls[name]
+            self.loader.budget.note("its count/for_each depends on the module's own outputs (a reference cycle); "
+                                    "unknown", (call.file, call.line, f"module.{name}"))
+            return Unknown(f"module {name}: its count/for_each depends on its own outputs")
+        if instances is None:
+            call = self.source.calls.get(name)
+            if call is None:
+                return None
+            children[name] = _INSTANTIATING
+            instances = children[name] = self._instantiate(call)
+        return instances
 
     def _instantiate(self, call: ModuleCall) -> Union[list[tuple[str, Any, "ModuleInstance"]], Unknown]:
         where = (call.file, call.line, f"module.{call.name}")
@@ -324,7 +346,7 @@ class ModuleInstance:
         return self._module_values[name]
 
     def _module_value(self, name: str) -> Any:
-        instances = self.children().get(name)
+        instances = self.child(name)
         if instances is None:
             return Unknown(f"undeclared module {name}")
         if is_unknown(instances):
