@@ -405,7 +405,7 @@ def test_a_dynamic_block_over_a_set_of_group_references():
     folder = RESOLVE / "tf_dynamic_over_group_ids"
     report = scan(folder)
     assert report.errors == []
-    assert found(report) == {("EICE001", "main.tf", 52, "aws_ec2_instance_connect_endpoint.this")}
+    assert found(report) == {("EICE001", "main.tf", 58, "aws_ec2_instance_connect_endpoint.this")}
     assert {(r, f, line) for r, f, line, _ in found(report)} == expected_markers(folder)
     (finding,) = report.findings
     assert "cannot reach aws_instance.fail_db" in finding.message
@@ -432,3 +432,19 @@ def test_a_module_whose_for_each_reads_its_own_outputs_is_a_cycle(tmp_path):
     report = scan(tmp_path)
     assert [(e.file, e.line, e.message) for e in report.errors] == [
         ("main.tf", 1, "module.loop: its count/for_each depends on the module's own outputs (a reference cycle); unknown")]
+
+
+def test_an_egress_matrix_made_with_set_functions():
+    # setunion() of the targets' groups, setproduct() with the admin ports: one egress rule per pair
+    folder = RESOLVE / "tf_rule_matrix_functions"
+    report = scan(folder)
+    assert report.errors == []
+    assert found(report) == {("EICE001", "main.tf", 35, "aws_ec2_instance_connect_endpoint.this")}
+    assert {(r, f, line) for r, f, line, _ in found(report)} == expected_markers(folder)
+    (finding,) = report.findings
+    assert "cannot reach aws_instance.fail_legacy" in finding.message
+    (group,) = [g for g in report.scanned.model.security_groups.values() if g.name == "aws_security_group.eice"]
+    assert group.complete
+    assert sorted((r.ports, r.peer.label) for r in group.egress) == [
+        ((22, 22), "aws_security_group.db"), ((22, 22), "aws_security_group.web"),
+        ((3389, 3389), "aws_security_group.db"), ((3389, 3389), "aws_security_group.web")]

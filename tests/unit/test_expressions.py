@@ -460,7 +460,35 @@ FUNCTIONS = [
     ("concat()", []),
     ("flatten([[1, [2]], [], 3])", [1, 2, 3]),
     ('toset(["b", "a", "b"])', ["a", "b"]),
-    ("toset([3, 1, 3])", [3, 1]),
+    ("toset([3, 1, 3])", [1, 3]),
+    # The set and list functions below, each as Terraform 1.11's console gives it
+    ('toset([1, "1", true])', ["1", "true"]),  # one element type: the numbers and bools become strings
+    ("toset([2, 10])", [2, 10]),
+    ('setproduct(["a", "b"], [22, 3389])', [["a", 22], ["a", 3389], ["b", 22], ["b", 3389]]),
+    ('setproduct(toset(["b", "a"]), [1])', [["a", 1], ["b", 1]]),
+    ('setproduct(["a", "a"], [1])', [["a", 1], ["a", 1]]),
+    ("setproduct([], [1])", []),
+    ('setunion(["b", "a"], ["c", "a"])', ["a", "b", "c"]),
+    ("setunion([10], [9])", [9, 10]),
+    ('setunion([1], ["1"])', ["1"]),
+    ('setintersection(["a", "b"], ["b", "c"])', ["b"]),
+    ('setsubtract(["a", "b", "c"], ["b"])', ["a", "c"]),
+    ('sort(["b", "a", "10", "9"])', ["10", "9", "a", "b"]),
+    ("sort([10, 9])", ["10", "9"]),
+    ("reverse([1, 2, 3])", [3, 2, 1]),
+    ('reverse(toset(["b", "a"]))', ["b", "a"]),
+    ('alltrue([true, "true"])', True),
+    ('alltrue(["false", true])', False),
+    ("alltrue([])", True),
+    ("anytrue([])", False),
+    ('startswith("sg-123", "sg-")', True),
+    ('endswith("10.0.0.1/32", "/32")', True),
+    ('formatlist("%s/32", ["10.0.0.1", "10.0.0.2"])', ["10.0.0.1/32", "10.0.0.2/32"]),
+    ('formatlist("%s:%d", ["a", "b"], 22)', ["a:22", "b:22"]),
+    ('formatlist("x")', ["x"]),
+    ("chunklist([1, 2, 3, 4, 5], 2)", [[1, 2], [3, 4], [5]]),
+    ("chunklist([1, 2], 0)", [[1, 2]]),
+    ("chunklist([], 2)", []),
     ("tolist([1, 2])", [1, 2]),
     ("tomap({ a = 1 })", {"a": 1}),
     ("tostring(5)", "5"),
@@ -565,6 +593,18 @@ def test_functions_that_need_known_elements() -> None:
     assert ev('format("%s", data.x)') == DATA
     assert ev("max(data.x...)") == DATA
     assert ev("tostring(aws_security_group.a.id)") == sg("a")
+    # whether an element belongs to a set needs all of it; a product or a union only carries it
+    assert ev('setproduct([aws_security_group.a.id], [22])') == [[sg("a"), 22]]
+    assert ev("setunion([aws_security_group.a.id], [aws_security_group.a.id])") == [sg("a")]
+    assert ev('setunion(["a"], [data.x])') == DATA
+    assert ev('setsubtract(["a", "b"], [data.x])') == DATA
+    assert ev('setintersection([data.x], ["a"])') == DATA
+    assert ev("sort([aws_security_group.a.id])") == Unknown("value of EntityRef")
+    assert ev('startswith(aws_security_group.a.id, "sg-")') == Unknown("string of EntityRef")
+    assert ev("alltrue([true, data.x])") == DATA
+    assert ev("alltrue([false, data.x])") is False
+    assert ev("anytrue([data.x, true])") is True
+    assert ev('formatlist("%s/32", [data.x])') == DATA
 
 
 def test_try_and_can_with_unknowns() -> None:
@@ -598,6 +638,9 @@ def test_function_errors_are_unknown_not_exceptions() -> None:
     assert_error(ev('format("%s", 1, 2)'), "format: too many arguments")
     assert_error(ev('format("%x", 1)'), "format: unsupported verb %x")
     assert_error(ev('cidrsubnet("10.0.0.0/30", 4, 0)'), "cidrsubnet: 4 more bits do not fit in 10.0.0.0/30")
+    assert_error(ev('setproduct(["a"])'), "setproduct: at least two arguments are required")
+    assert_error(ev('formatlist("%s-%s", ["a", "b"], ["c"])'), "formatlist: the list arguments differ in length")
+    assert_error(ev("chunklist([1], -1)"), "chunklist: the size must not be negative")
     assert_error(ev('cidrsubnet("10.0.0.0/16", 2, 4)'), "cidrsubnet: 4 does not fit in 2 bits")
     assert_error(ev('cidrnetmask("fd00::/8")'), "cidrnetmask: only IPv4 prefixes have a netmask")
     assert_error(ev('cidrhost("not-a-cidr", 1)'), "cidrhost: 'not-a-cidr' does not appear to be an IPv4 or IPv6 network")

@@ -77,6 +77,16 @@ def test_over_a_limit_is_unknown_not_an_error_so_try_does_not_fall_back():
     assert evaluate_source("can(concat(var.big, var.big))", scope, Budget()) == value
 
 
+def test_functions_that_multiply_their_input_stop_before_they_build_it():
+    # setproduct of three lists of 1,000 (a billion combinations); formatlist repeating a scalar of 100,000 characters in 1,000 strings
+    start = time.perf_counter()
+    product = evaluate_source("setproduct(range(1000), range(1000), range(1000))", Values())
+    assert product == Unknown("over a limit: setproduct of 4000000 elements is over the limit of 100000 elements; unknown")
+    repeated = evaluate_source('formatlist("%s%s", var.long, range(1000))', Values(long="x" * 100_000))
+    assert over(repeated) and "characters" in repeated.reason
+    assert time.perf_counter() - start < 2
+
+
 def test_evaluation_steps_run_out_once_and_are_noted_once():
     notes: list = []
     budget = Budget(notes)

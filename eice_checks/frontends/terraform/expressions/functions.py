@@ -17,7 +17,7 @@ from eice_checks.limits import MAX_CHARACTERS, MAX_ELEMENTS, check
 from eice_checks.model.values import EntityRef, Unknown
 
 from .conversions import (
-    EvalError, decide, equal, map_key, normalize, render, require_known, require_list, require_map, to_bool,
+    EvalError, as_bool, decide, equal, map_key, normalize, render, require_known, require_list, require_map, to_bool,
     to_index, to_int, to_number, type_name, unknowable, unknowns,
 )
 from .scope import Traversable
@@ -60,8 +60,15 @@ def _fn_flatten(value: Any) -> list[Any]:
 
 
 def _fn_toset(value: Any) -> list[Any]:
-    items = _dedupe(require_list(value, "toset"))
+    """Terraform's set: one element type (numbers and bools beside strings become strings), no
+    duplicates, strings and numbers in order."""
+    items = require_list(value, "toset")
+    if any(isinstance(item, str) for item in items) and all(isinstance(item, (str, int, float)) for item in items):
+        items = [item if isinstance(item, str) else render(item) for item in items]
+    items = _dedupe(items)
     if all(isinstance(item, str) for item in items):
+        items.sort()
+    elif all(isinstance(item, (int, float)) and not isinstance(item, bool) for item in items):
         items.sort()
     return items
 
@@ -280,6 +287,83 @@ def _fn_sum(value: Any) -> int | float:
     return normalize(sum(numbers))
 
 
+# -- sets and lists (a set is a list here, without duplicates) ------------------------------------
+def _fn_setproduct(*values: Any) -> list[list[Any]]:
+    """Every combination, first argument slowest (``setproduct(["a","b"], [22])`` is
+    ``[["a",22], ["b",22]]``); duplicates are kept, as Terraform keeps them for lists."""
+    if len(values) < 2:
+        raise EvalError("setproduct: at least two arguments are required")
+    lists = [require_list(value, "setproduct") for value in values]
+    count = 1
+    for items in lists:
+        count *= len(items)
+        check(count * (len(lists) + 1), MAX_ELEMENTS, "setproduct of {} elements", "elements")  # checked as it grows
+    product: list[list[Any]] = [[]]
+    for items in lists:
+        product = [combination + [item] for combination in product for item in items]
+    return product
+
+
+def _set_operands(values: tuple[Any, ...], function: str) -> list[list[Any]]:
+    """The sets of a set function, each known (whether an element belongs depends on all of it)."""
+    if not values:
+        raise EvalError(f"{function}: at least one argument is required")
+    for value in values:
+        require_known(value)
+    return [require_list(value, function) for value in values]
+
+
+def _fn_setunion(*values: Any) -> list[Any]:
+    return _fn_toset([item for items in _set_operands(values, "setunion") for item in items])
+
+
+def _fn_setintersection(*values: Any) -> list[Any]:
+    first, *others = _set_operands(values, "setintersection")
+    kept = [{_freeze(item) for item in items} for items in others]
+    return _fn_toset([item for item in first if all(_freeze(item) in k for k in kept)])
+
+
+def _fn_setsubtract(value: Any, removed: Any) -> list[Any]:
+    items, gone = _set_operands((value, removed), "setsubtract")
+    dropped = {_freeze(item) for item in gone}
+    return _fn_toset([item for item in items if _freeze(item) not in dropped])
+
+
+def _fn_sort(value: Any) -> list[str]:
+    """Lexical order of the elements as strings (``sort([10, 9])`` is ``["10", "9"]``)."""
+    require_known(value, refs_ok=False)  # an id's text is not known before deployment
+    return sorted(render(item) for item in require_list(value, "sort"))
+
+
+def _fn_chunklist(value: Any, size: Any) -> list[list[Any]]:
+    items, width = require_list(value, "chunklist"), to_int(size)
+    if width < 0:
+        raise EvalError("chunklist: the size must not be negative")
+    if width == 0:
+        return [list(items)] if items else []
+    return [items[start:start + width] for start in range(0, len(items), width)]
+
+
+def _fn_formatlist(spec: Any, *args: Any) -> list[str]:
+    """``format`` once per element of the list arguments (all of one length); scalars repeat."""
+    lengths = {len(arg) for arg in args if isinstance(arg, list)}
+    if len(lengths) > 1:
+        raise EvalError("formatlist: the list arguments differ in length")
+    count = lengths.pop() if lengths else 1
+    check(count, MAX_ELEMENTS, "formatlist of {} elements", "elements")
+    result, length = [], 0
+    for index in range(count):
+        result.append(_fn_format(spec, *(arg[index] if isinstance(arg, list) else arg for arg in args)))
+        length += len(result[-1])  # a long scalar argument repeats in every element
+        _check_text(length)
+    return result
+
+
+def _all_or_any(value: Any, function: str, decisive: bool) -> bool | Unknown:
+    results = [as_bool(item) for item in require_list(value, function)]
+    return decide(results, decisive)
+
+
 _JSON_ESCAPES = str.maketrans(
     {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 )
@@ -293,6 +377,9 @@ def _fn_jsonencode(value: Any) -> str:
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "abs": lambda number: abs(to_number(number)),
+    "alltrue": lambda value: _all_or_any(value, "alltrue", decisive=False),
+    "anytrue": lambda value: _all_or_any(value, "anytrue", decisive=True),
+    "chunklist": _fn_chunklist,
     "cidrhost": _fn_cidrhost,
     "cidrnetmask": _fn_cidrnetmask,
     "cidrsubnet": _fn_cidrsubnet,
@@ -303,8 +390,10 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "contains": _fn_contains,
     "distinct": _fn_distinct,
     "element": _fn_element,
+    "endswith": lambda value, suffix: render(value).endswith(render(suffix)),
     "flatten": _fn_flatten,
     "format": _fn_format,
+    "formatlist": _fn_formatlist,
     "join": _fn_join,
     "jsonencode": _fn_jsonencode,
     "keys": lambda value: sorted(require_map(value, "keys")),
@@ -317,8 +406,15 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "one": _fn_one,
     "range": _fn_range,
     "replace": _fn_replace,
+    "reverse": lambda value: list(reversed(require_list(value, "reverse"))),
+    "setintersection": _fn_setintersection,
+    "setproduct": _fn_setproduct,
+    "setsubtract": _fn_setsubtract,
+    "setunion": _fn_setunion,
     "slice": _fn_slice,
+    "sort": _fn_sort,
     "split": _fn_split,
+    "startswith": lambda value, prefix: render(value).startswith(render(prefix)),
     "sum": _fn_sum,
     "tobool": lambda value: None if value is None else to_bool(value),
     "tolist": lambda value: list(require_list(value, "tolist")),
