@@ -29,9 +29,6 @@ TemplatePath = tuple  # a template path: keys and list indexes, as cfn-lint's Ru
 # Far beyond any template; keeps the conversion inside Python's recursion limit. cfn-lint resolves
 # YAML aliases, so a template may even refer to itself.
 _MAX_DEPTH = 128
-# The front end's loader refuses a number literal longer than MAX_NUMBER_CHARS (frontends/common.py);
-# cfn-lint converts any (YAML's 0b... and 0x... too), so one of more decimal digits is refused here.
-_DIGITS_PER_BIT = 0.30103
 _CACHE_SIZE = 4  # cfn-lint runs every rule on one template before it reads the next
 STDIN_NAME = "<stdin>"  # cfn-lint gives no file name for a template read from standard input
 
@@ -76,10 +73,9 @@ class _NotAnalysed(Exception):
 def convert(node: Any) -> Converted:
     """cfn-lint's decoded template -> LineDict/LineList with lines, and the paths at each line."""
     from ..frontends.cloudformation.loader import LineDict, LineList
-    from ..frontends.common import MAX_NUMBER_CHARS
+    from ..frontends.common import MAX_NUMBER_BITS_DECODED, MAX_NUMBER_CHARS
 
     converted = Converted(None)
-    max_bits = MAX_NUMBER_CHARS / _DIGITS_PER_BIT
 
     def walk(value: Any, path: TemplatePath, line: int) -> Any:
         if len(path) > _MAX_DEPTH:
@@ -101,7 +97,7 @@ def convert(node: Any) -> Converted:
                     converted.places.setdefault(_line(item, line), []).append((*path, index))
                 result.append(walk(item, (*path, index), line))
             return result
-        if isinstance(value, int) and value.bit_length() > max_bits:
+        if isinstance(value, int) and value.bit_length() > MAX_NUMBER_BITS_DECODED:
             raise _NotAnalysed(f"the template holds a number of more than {MAX_NUMBER_CHARS} digits, which is not analysed")
         return _scalar(value)
 

@@ -15,6 +15,9 @@ TARGET_TAG = "eice-checks:target"
 # digits for converting between int and str, which would raise in the middle of a scan.
 MAX_NUMBER_CHARS = 1000
 NUMBER_TOO_LONG = f"number longer than {MAX_NUMBER_CHARS} characters"
+# A host that decodes sources itself (cfn-lint: YAML's 0b... and 0x... too) hands over the integer,
+# not its literal: one of more decimal digits than that is refused as the loader refuses the literal.
+MAX_NUMBER_BITS_DECODED = int(MAX_NUMBER_CHARS / 0.30103)  # log10(2) digits per bit
 
 
 @dataclass(frozen=True)

@@ -66,9 +66,8 @@ def _fn_toset(value: Any) -> list[Any]:
     if any(isinstance(item, str) for item in items) and all(isinstance(item, (str, int, float)) for item in items):
         items = [item if isinstance(item, str) else render(item) for item in items]
     items = _dedupe(items)
-    if all(isinstance(item, str) for item in items):
-        items.sort()
-    elif all(isinstance(item, (int, float)) and not isinstance(item, bool) for item in items):
+    if all(isinstance(item, str) for item in items) or all(
+            isinstance(item, (int, float)) and not isinstance(item, bool) for item in items):
         items.sort()
     return items
 
